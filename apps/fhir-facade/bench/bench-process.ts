@@ -1,0 +1,92 @@
+// Helpers of the ODS benchmarks: servers in child processes, autocannon load from this process (loopback only).
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+import autocannon from "autocannon";
+
+const children: ChildProcess[] = [];
+
+/** Starts `bench/<script>` in its own Node process (tsx, source conditions); resolves its port. */
+export async function startServer(
+  script: string,
+  args: readonly string[],
+): Promise<{ port: number; stop: () => void }> {
+  const file = fileURLToPath(new URL(`./${script}`, import.meta.url));
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "--conditions=@fhir-facade/source", file, ...args],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, NODE_ENV: "production" },
+    },
+  );
+  children.push(child);
+  for await (const line of createInterface({ input: child.stdout })) {
+    return {
+      port: Number(line),
+      stop: () => {
+        child.kill();
+      },
+    };
+  }
+  throw new Error(`${script} exited before it listened`);
+}
+
+/** Kills every child still running (also on exit). */
+export function stopAll(): void {
+  for (const child of children) {
+    child.kill();
+  }
+}
+process.on("exit", stopAll);
+
+/** What one load run measured (OK responses only count as throughput). */
+export interface LoadResult {
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly non2xx: number;
+  /** Connection errors and timeouts. */
+  readonly errors: number;
+}
+
+/** Runs autocannon against `port` for `seconds`, each request taking the next path from `next()`. */
+export async function load(options: {
+  readonly port: number;
+  readonly next: () => string;
+  readonly connections: number;
+  readonly seconds: number;
+}): Promise<LoadResult> {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${options.port}`,
+    connections: options.connections,
+    duration: options.seconds,
+    requests: [
+      {
+        setupRequest: (req) => ({ ...req, path: options.next() }),
+      },
+    ],
+  });
+  const ok = result.requests.total - result.non2xx;
+  return {
+    rps: ok / options.seconds,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+/** A deterministic PRNG (mulberry32), so every server gets the same request sequence. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

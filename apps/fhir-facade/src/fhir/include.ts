@@ -1,0 +1,137 @@
+import { referenceValues } from "./extract.js";
+import type { OdsRepository, StoredResource, StoredType } from "./repository.js";
+import type { IncludeDirective, SearchCondition } from "./search-query.js";
+
+/** Bounds of `_include` / `_revinclude` resolution (`:iterate` would otherwise walk all of ODS). */
+export interface IncludeLimits {
+  /** Most iterations of `:iterate` directives. */
+  readonly maxDepth: number;
+  /** Most included resources in one page. */
+  readonly maxIncluded: number;
+}
+
+export const DEFAULT_INCLUDE_LIMITS: IncludeLimits = { maxDepth: 5, maxIncluded: 1000 };
+
+/** The included resources and whether a limit cut them short. */
+export interface IncludeResult {
+  readonly included: StoredResource[];
+  readonly truncated: boolean;
+}
+
+type Json = Record<string, unknown>;
+
+function parse(resource: StoredResource, cache: Map<StoredResource, Json>): Json {
+  let parsed = cache.get(resource);
+  if (parsed === undefined) {
+    parsed = JSON.parse(resource.json.toString("utf8")) as Json;
+    cache.set(resource, parsed);
+  }
+  return parsed;
+}
+
+/**
+ * Resolves `_include` (forward references, read by id) and `_revinclude` (reverse references, searched) for
+ * one page of matches; `:iterate` directives are applied again to what was just included, at most
+ * `maxDepth` times; at most `maxIncluded` resources are added. Matches are never repeated as includes.
+ *
+ * @see https://hl7.org/fhir/R4/search.html#include
+ */
+export async function resolveIncludes(options: {
+  readonly repository: OdsRepository;
+  readonly matches: readonly StoredResource[];
+  readonly includes: readonly IncludeDirective[];
+  readonly revincludes: readonly IncludeDirective[];
+  readonly limits?: IncludeLimits;
+}): Promise<IncludeResult> {
+  const limits = options.limits ?? DEFAULT_INCLUDE_LIMITS;
+  const { repository } = options;
+  const seen = new Set(options.matches.map((r) => `${r.resourceType}/${r.id}`));
+  const included: StoredResource[] = [];
+  const cache = new Map<StoredResource, Json>();
+  let truncated = false;
+  let sources: readonly StoredResource[] = options.matches;
+
+  const add = (resource: StoredResource, fresh: StoredResource[]): void => {
+    const key = `${resource.resourceType}/${resource.id}`;
+    if (seen.has(key)) {
+      return;
+    }
+    if (included.length >= limits.maxIncluded) {
+      truncated = true;
+      return;
+    }
+    seen.add(key);
+    included.push(resource);
+    fresh.push(resource);
+  };
+
+  for (let depth = 0; depth < limits.maxDepth && sources.length > 0; depth++) {
+    const fresh: StoredResource[] = [];
+    const first = depth === 0;
+    for (const directive of options.includes) {
+      if (!first && !directive.iterate) {
+        continue;
+      }
+      const ids = new Set<string>();
+      for (const source of sources) {
+        if (source.resourceType !== directive.sourceType) {
+          continue;
+        }
+        for (const ref of referenceValues(parse(source, cache), directive.param)) {
+          if (ref.id !== undefined && (ref.type === undefined || ref.type === "Organization")) {
+            ids.add(ref.id);
+          }
+        }
+      }
+      for (const id of ids) {
+        const result = await repository.read("Organization", id);
+        if (result.status === "found") {
+          add(result.resource, fresh);
+        }
+      }
+    }
+    for (const directive of options.revincludes) {
+      if (!first && !directive.iterate) {
+        continue;
+      }
+      const ids = sources.filter((s) => s.resourceType === "Organization").map((s) => s.id);
+      if (ids.length === 0 || directive.sourceType === "CodeSystem") {
+        continue;
+      }
+      const condition: SearchCondition = {
+        kind: "values",
+        param: directive.param,
+        type: "reference",
+        negate: false,
+        values: ids.map((id) => ({ kind: "reference", type: "Organization", id })),
+      };
+      const room = limits.maxIncluded - included.length + 1;
+      const page = await repository.search({
+        resourceType: directive.sourceType satisfies StoredType,
+        conditions: [condition],
+        sort: [{ param: "_id", descending: false }],
+        offset: 0,
+        count: Math.max(room, 1),
+        total: false,
+      });
+      if (page.hasMore) {
+        truncated = true;
+      }
+      for (const resource of page.resources) {
+        add(resource, fresh);
+      }
+    }
+    sources = fresh;
+    if (depth === limits.maxDepth - 1 && fresh.length > 0 && hasIterate(options)) {
+      truncated = true;
+    }
+  }
+  return { included, truncated };
+}
+
+function hasIterate(options: {
+  includes: readonly IncludeDirective[];
+  revincludes: readonly IncludeDirective[];
+}): boolean {
+  return [...options.includes, ...options.revincludes].some((d) => d.iterate);
+}

@@ -1,0 +1,91 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+import type { NextFunction, Request, Response } from "express";
+
+import type { FhirEngine } from "../fhir/engine.js";
+import { FhirError } from "../fhir/errors.js";
+import type { FhirRequest } from "../fhir/request.js";
+import { FHIR_JSON, negotiate } from "./negotiate.js";
+import type { WireFormat } from "./negotiate.js";
+import { baseUrlOf, isStrict, parseParams, readFormBody, splitUrl } from "./request-parts.js";
+import { sendError, sendResult } from "./send.js";
+
+/** Options of {@link createFhirHandler}. */
+export interface FhirHandlerOptions {
+  readonly engine: FhirEngine;
+  /** Where the handler is mounted (for base URLs built from Host), default `/fhir`. */
+  readonly basePath?: string;
+  /** The public base URL, when configured (wins over the Host header). */
+  readonly publicBaseUrl?: string | undefined;
+  /** Compress bodies of at least this many bytes (default 8 KiB). */
+  readonly compressMinBytes?: number;
+  /**
+   * Requests this returns true for are passed on with `next()` (e.g. non-ODS CodeSystem, ValueSet and
+   * ConceptMap requests for the terminology gateway mounted after this handler).
+   */
+  readonly delegate?: (request: FhirRequest) => boolean;
+}
+
+/** Default compression threshold: single resources stay uncompressed, bundles and big pages get br/gzip. */
+export const DEFAULT_COMPRESS_MIN_BYTES = 8192;
+
+/** The first `_format` and `_pretty` values of a parameter list. */
+function formatParams(params: readonly (readonly [string, string])[]): {
+  format: string | undefined;
+  pretty: boolean;
+} {
+  let format: string | undefined;
+  let pretty = false;
+  for (const [k, v] of params) {
+    if (k === "_format" && format === undefined) {
+      format = v;
+    } else if (k === "_pretty") {
+      pretty = v === "true";
+    }
+  }
+  return { format, pretty };
+}
+
+/**
+ * The Express handler for everything under the FHIR base: it only translates (HTTP → {@link FhirRequest} →
+ * engine → HTTP). Mount it with `app.use("/fhir", handler)`.
+ */
+export function createFhirHandler(options: FhirHandlerOptions) {
+  const basePath = options.basePath ?? "/fhir";
+  const compressMinBytes = options.compressMinBytes ?? DEFAULT_COMPRESS_MIN_BYTES;
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const raw = req as IncomingMessage;
+    const out = res as ServerResponse;
+    let wire: WireFormat = FHIR_JSON;
+    let pretty = false;
+    try {
+      const { segments, query } = splitUrl(req.url);
+      let params = parseParams(query);
+      const fp = formatParams(params);
+      pretty = fp.pretty;
+      wire = negotiate(req.headers.accept, fp.format);
+      const baseUrl = baseUrlOf(raw, options.publicBaseUrl, basePath);
+      const prefer = req.headers.prefer;
+      const strict = isStrict(Array.isArray(prefer) ? prefer.join(",") : prefer);
+      // Delegation is decided on the URL alone, before any body is read (the body stays for the delegate).
+      if (options.delegate?.({ method: req.method, segments, params, baseUrl, strict }) === true) {
+        next();
+        return;
+      }
+      const takesForm =
+        req.method === "POST" &&
+        (segments[1] === "_search" ||
+          (segments[0] === "CodeSystem" && segments[1]?.startsWith("$") === true));
+      if (takesForm) {
+        params = [...params, ...(await readFormBody(raw))];
+      }
+      const request: FhirRequest = { method: req.method, segments, params, baseUrl, strict };
+      const result = await options.engine.handle(request);
+      await sendResult(raw, out, result, { format: wire, pretty, compressMinBytes });
+    } catch (err) {
+      const error =
+        err instanceof FhirError ? err : new FhirError("internal", "internal error", { cause: err });
+      await sendError(raw, out, error, { format: wire, pretty, compressMinBytes });
+    }
+  };
+}

@@ -1,0 +1,13 @@
+export { createApp } from "./app.js";
+export type { AppDeps } from "./app.js";
+export { loadConfig, ConfigError } from "./config.js";
+export type { Config } from "./config.js";
+export type { AuthConfig, JwtConfig, LimitsConfig, MirrorConfig, TerminologyConfig } from "./config.js";
+export { createPlatform } from "./platform/platform.js";
+export type { Platform, PlatformOptions, PlatformLocals } from "./platform/platform.js";
+export { buildDeps } from "./platform/wiring.js";
+export type { BuildDepsOptions, BuiltDeps, SyncOutcome } from "./platform/wiring.js";
+export { createHttpServer, drain, listen, StartupError } from "./platform/server.js";
+export { PlatformError } from "./platform/errors.js";
+export type { PlatformErrorCode } from "./platform/errors.js";
+export { Secret } from "./platform/secret.js";

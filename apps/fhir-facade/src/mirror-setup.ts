@@ -1,0 +1,151 @@
+/**
+ * Builds the ODS mirror and its upstream clients from the configuration (no side effects until called): the
+ * app's server and the `mirror` command share these so that both see the same store.
+ */
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { OrdClient } from "@fhir-facade/ods-core";
+import {
+  type LoadResult,
+  type MirrorBackendOptions,
+  MirrorError,
+  type MirrorEventListener,
+  type MirrorStore,
+  type SyncResult,
+  loadOdsXmlFile,
+  loadOdsZip,
+  loadSampleIfEmpty,
+  openMirror,
+  syncMirror,
+} from "@fhir-facade/ods-mirror";
+import { Trud } from "@fhir-facade/trud-core";
+import type { Config } from "./config.js";
+
+/** The small ODS XML sample kept in the repository: what a fresh machine without a TRUD key serves. */
+export const SAMPLE_ODS_XML = fileURLToPath(
+  new URL("../../../packages/testkit/fixtures/ods-sample.xml", import.meta.url),
+);
+
+/** The PostgreSQL schema that holds the mirror. */
+export const MIRROR_SCHEMA = "ods_mirror";
+
+/** The store options the configuration describes. */
+export function mirrorBackend(config: Config): MirrorBackendOptions {
+  const { mirror } = config;
+  if (mirror.backend === "postgres") {
+    if (mirror.databaseUrl === undefined) {
+      throw new MirrorError("store-unavailable", "the postgres mirror backend needs a database URL");
+    }
+    return { kind: "postgres", connectionString: mirror.databaseUrl.reveal(), schema: MIRROR_SCHEMA };
+  }
+  return { kind: "sqlite", path: mirror.sqlitePath };
+}
+
+/** Opens the configured mirror (creating it when missing). */
+export function openConfiguredMirror(config: Config): Promise<MirrorStore> {
+  return openMirror({ backend: mirrorBackend(config) });
+}
+
+/** The ORD client (rate-limited to ORD's 5 requests/s by ods-core). */
+export function ordClientFor(config: Config): OrdClient {
+  return new OrdClient({ baseUrl: config.ods.ordBaseUrl });
+}
+
+/** TRUD (item 341) through trud-core, with its verified store under the data directory. */
+export async function trudFor(config: Config): Promise<Trud> {
+  const key = config.mirror.trudApiKey;
+  if (key === undefined) {
+    throw new MirrorError("invalid-input", "loading from TRUD needs a TRUD API key (FACADE_TRUD_API_KEY)");
+  }
+  return Trud.open({
+    apiKey: key.reveal(),
+    storeDir: join(config.dataDir, "trud"),
+    ...(config.mirror.trudBaseUrl === undefined ? {} : { baseUrl: config.mirror.trudBaseUrl }),
+  });
+}
+
+/** Loads a local baseline file: `.zip` (a TRUD release) or `.xml`. */
+export function loadBaselineFile(
+  store: MirrorStore,
+  path: string,
+  onEvent?: MirrorEventListener,
+): Promise<LoadResult> {
+  const events = onEvent === undefined ? {} : { onEvent };
+  return path.toLowerCase().endsWith(".zip")
+    ? loadOdsZip(store, { path, ...events })
+    : loadOdsXmlFile(store, { path, ...events });
+}
+
+/**
+ * Start-up: a mirror that has never been loaded gets the configured baseline file, or else the repository's
+ * sample, so that the facade answers at once. A loaded mirror is left as it is.
+ */
+export async function prepareMirrorAtStartup(
+  store: MirrorStore,
+  config: Config,
+  onEvent?: MirrorEventListener,
+): Promise<LoadResult | undefined> {
+  const status = await store.status();
+  if (status.release !== undefined) {
+    return undefined;
+  }
+  if (config.mirror.baselineFile !== undefined) {
+    return loadBaselineFile(store, config.mirror.baselineFile, onEvent);
+  }
+  return loadSampleIfEmpty(store, {
+    samplePath: SAMPLE_ODS_XML,
+    ...(onEvent === undefined ? {} : { onEvent }),
+  });
+}
+
+/** A running periodic sync. */
+export interface PeriodicSync {
+  stop(): void;
+}
+
+/**
+ * Syncs every `syncIntervalS` seconds (0 = never). With PostgreSQL only the replica holding the advisory lock
+ * syncs; the others see `sync-in-progress`, which is not an error here.
+ */
+export function startPeriodicSync(
+  store: MirrorStore,
+  config: Config,
+  hooks: {
+    onResult?: (result: SyncResult) => void;
+    onError?: (error: unknown) => void;
+    onEvent?: MirrorEventListener;
+  },
+): PeriodicSync {
+  const interval = config.mirror.syncIntervalS;
+  if (interval <= 0) {
+    return { stop: () => undefined };
+  }
+  const ord = ordClientFor(config);
+  let running = false;
+  const tick = (): void => {
+    if (running) {
+      return;
+    }
+    running = true;
+    syncMirror(store, { ord, ...(hooks.onEvent === undefined ? {} : { onEvent: hooks.onEvent }) })
+      .then((result) => hooks.onResult?.(result))
+      .catch((error: unknown) => {
+        if (!(
+          error instanceof MirrorError &&
+          (error.code === "sync-in-progress" || error.code === "empty")
+        )) {
+          hooks.onError?.(error);
+        }
+      })
+      .finally(() => {
+        running = false;
+      });
+  };
+  const timer = setInterval(tick, interval * 1000);
+  timer.unref();
+  return {
+    stop: () => {
+      clearInterval(timer);
+    },
+  };
+}

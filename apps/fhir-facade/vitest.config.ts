@@ -1,0 +1,1 @@
+export { default } from "@fhir-facade/vitest-config";

@@ -1,0 +1,4 @@
+// @ts-check
+import { preset } from "@fhir-facade/eslint-config";
+
+export default preset({ kind: "package" });

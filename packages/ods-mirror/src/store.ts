@@ -1,0 +1,831 @@
+import type { Database, HeldLock, PreparedQuery } from "./db/database.js";
+import { PostgresDatabase, type PostgresOptions } from "./db/postgres.js";
+import {
+  baseDdl,
+  dropGenerationDdl,
+  GENERATION_TABLES,
+  generationIndexesDdl,
+  generationTablesDdl,
+  tableName,
+  viewsDdl,
+} from "./db/schema.js";
+import { join, raw, Slot, type SqlFragment, sql } from "./db/sql.js";
+import { SqliteDatabase, type SqliteOptions } from "./db/sqlite.js";
+import { MirrorError } from "./errors.js";
+import type {
+  AffiliationSearch,
+  MirrorReader,
+  MirrorStatus,
+  OrgLookup,
+  OrgSearch,
+  ReadResult,
+  SearchPage,
+  StoredResource,
+  SuccessionLink,
+} from "./query.js";
+import { type MirrorRecord, normaliseCode, recordRows } from "./record.js";
+import {
+  affiliationCondition,
+  afterCursor,
+  decodeCursor,
+  effectiveSort,
+  encodeCursor,
+  orderBy,
+  orgCondition,
+  QUERY_LIMITS,
+  sortOutput,
+} from "./search-sql.js";
+
+/** Where the mirror lives. */
+export type MirrorBackendOptions =
+  ({ readonly kind: "sqlite" } & SqliteOptions) | ({ readonly kind: "postgres" } & PostgresOptions);
+
+/** Options of {@link openMirror}. */
+export interface OpenMirrorOptions {
+  readonly backend: MirrorBackendOptions;
+  /** The clock (status age, tombstone times, `ap` dates). Default `() => new Date()`. */
+  readonly clock?: () => Date;
+}
+
+/** One problem found by {@link MirrorStore.checkIntegrity}. */
+export interface IntegrityReport {
+  readonly ok: boolean;
+  readonly problems: readonly string[];
+  readonly organisations: number;
+  readonly generation: number | undefined;
+}
+
+/** A batch of incremental changes, applied in one transaction. */
+export interface ChangeSet {
+  readonly upserts: readonly MirrorRecord[];
+  /** Codes that disappeared from ODS: removed and tombstoned. */
+  readonly removals: readonly string[];
+  /** The new watermark, stored in the same transaction. */
+  readonly watermark?: string;
+}
+
+interface OrgBytesRow {
+  json: Uint8Array;
+  version: string;
+  last_change: string;
+}
+
+interface OrgRow {
+  code: string;
+  json: Uint8Array;
+  version: string;
+  last_change: string;
+  name_fold: string;
+}
+
+const DAY = 86_400_000;
+const TOTALS_CACHE_SIZE = 10_000;
+const META_KEYS = ["active_generation", "release", "loaded_at", "watermark", "last_sync_at"] as const;
+/** A key of the mirror's meta table. */
+export type MetaKey = (typeof META_KEYS)[number];
+
+function resource(row: {
+  code?: string;
+  id?: string;
+  json: Uint8Array;
+  version: string;
+  last_change?: string;
+}): StoredResource {
+  return {
+    id: row.code ?? row.id ?? "",
+    json: row.json,
+    versionId: row.version,
+    lastChangeDate: row.last_change === undefined || row.last_change === "" ? undefined : row.last_change,
+  };
+}
+
+function checkCount(count: number): number {
+  if (!Number.isInteger(count) || count < 0 || count > QUERY_LIMITS.count) {
+    throw new MirrorError("invalid-query", `count must be an integer 0..${QUERY_LIMITS.count}`);
+  }
+  return count;
+}
+
+function checkOffset(offset: number): number {
+  if (!Number.isInteger(offset) || offset < 0 || offset > QUERY_LIMITS.offset) {
+    throw new MirrorError("invalid-query", `offset must be an integer 0..${QUERY_LIMITS.offset}`);
+  }
+  return offset;
+}
+
+/**
+ * The ODS mirror store: the read API ({@link MirrorReader}) plus the write primitives used by load and sync
+ * (generations, change sets, watermark, writer lock, integrity check). Create with {@link openMirror}.
+ */
+export class MirrorStore implements MirrorReader {
+  readonly db: Database;
+  readonly backend: "sqlite" | "postgres";
+  readonly #clock: () => Date;
+  readonly #readOrg: PreparedQuery<{ json: Uint8Array; version: string; last_change: string }>;
+  readonly #readOrgSync:
+    ((code: unknown) => { json: Uint8Array; version: string; last_change: string } | undefined) | undefined;
+  readonly #readTombstone: PreparedQuery<{ removed_at: string }>;
+  readonly #readVersion: PreparedQuery<{ value: string }>;
+  readonly #totals = new Map<string, { version: string; total: number }>();
+
+  constructor(db: Database, clock: () => Date) {
+    this.db = db;
+    this.backend = db.dialect;
+    this.#clock = clock;
+    const readOrg = sql`SELECT json, version, last_change FROM org_doc WHERE code = ${new Slot(0)}`;
+    this.#readOrg = db.prepare("read_org", readOrg);
+    this.#readOrgSync =
+      db instanceof SqliteDatabase
+        ? (db.prepareSync(readOrg) as (code: unknown) => OrgBytesRow | undefined)
+        : undefined;
+    this.#readVersion = db.prepare(
+      "read_version",
+      sql`SELECT value FROM mirror_meta WHERE key = 'data_version'`,
+    );
+    this.#readTombstone = db.prepare(
+      "read_tombstone",
+      sql`SELECT removed_at FROM tombstone WHERE code = ${new Slot(0)}`,
+    );
+  }
+
+  /** The store's clock, in epoch milliseconds. */
+  now(): number {
+    return this.#clock().getTime();
+  }
+
+  async read(code: string): Promise<ReadResult> {
+    const id = typeof code === "string" ? code.toUpperCase() : "";
+    const row = this.#readOrgSync === undefined ? await this.#readOrg.get([id]) : this.#readOrgSync(id);
+    if (row !== undefined) {
+      return {
+        kind: "found",
+        id,
+        json: row.json,
+        versionId: row.version,
+        lastChangeDate: row.last_change === "" ? undefined : row.last_change,
+      };
+    }
+    const tombstone = await this.#readTombstone.get([id]);
+    return tombstone === undefined
+      ? { kind: "not-found", id }
+      : { kind: "gone", id, removedAt: tombstone.removed_at };
+  }
+
+  async search(query: OrgSearch): Promise<SearchPage> {
+    const count = checkCount(query.count);
+    if (query.where.length > QUERY_LIMITS.conditions) {
+      throw new MirrorError("invalid-query", `at most ${QUERY_LIMITS.conditions} conditions`);
+    }
+    const now = this.now();
+    const keys = effectiveSort(query.sort);
+    const conditions = query.where.map((c) => orgCondition(this.db.dialect, c, now));
+    const pageConditions = [...conditions];
+    let offset = 0;
+    if (query.page?.kind === "keyset") {
+      pageConditions.push(afterCursor(keys, decodeCursor(keys, query.page.after)));
+    } else if (query.page?.kind === "offset") {
+      offset = checkOffset(query.page.offset);
+    }
+    const where = (list: SqlFragment[]): SqlFragment =>
+      list.length === 0 ? raw("") : sql` WHERE ${join(list, " AND ")}`;
+    // Read the data version before counting, so that a count is never cached under a newer version.
+    const version = query.total === "none" ? "" : await this.#dataVersion();
+    const page =
+      count === 0
+        ? Promise.resolve([] as OrgRow[])
+        : this.db.all<OrgRow>(
+            sql`SELECT o.code, d.json, d.version, o.last_change, o.name_fold FROM org o JOIN org_doc d ON d.code = o.code${where(pageConditions)} ORDER BY ${orderBy(keys)} LIMIT ${count + 1} OFFSET ${offset}`,
+          );
+    const total =
+      query.total === "none"
+        ? Promise.resolve(undefined)
+        : this.#count(sql`SELECT count(*) AS n FROM org o${where(conditions)}`, version);
+    const [rows, totalCount] = await Promise.all([page, total]);
+    const entries = rows.slice(0, count).map(resource);
+    const last = rows[count - 1];
+    const result: { entries: StoredResource[]; total?: number; next?: string } = { entries };
+    if (totalCount !== undefined) {
+      result.total = totalCount;
+    }
+    if (rows.length > count && last !== undefined) {
+      result.next = encodeCursor(
+        keys,
+        keys.map((k) => String(last[sortOutput(k) as keyof OrgRow])),
+      );
+    }
+    return result;
+  }
+
+  /**
+   * Exact totals are cached per query text and data version (bumped by every load and sync transaction), so a
+   * repeated search costs its page only; any write makes every cached total stale at once, in every replica.
+   */
+  async #count(query: SqlFragment, version: string): Promise<number> {
+    const { text, values } = query.render(this.db.dialect);
+    const key = `${text}\u0000${JSON.stringify(values)}`;
+    const cached = this.#totals.get(key);
+    if (cached?.version === version) {
+      return cached.total;
+    }
+    const rows = await this.db.all<{ n: number | string }>(query);
+    const total = Number(rows[0]?.n ?? 0);
+    if (this.#totals.size >= TOTALS_CACHE_SIZE) {
+      this.#totals.clear();
+    }
+    this.#totals.set(key, { version, total });
+    return total;
+  }
+
+  async #dataVersion(): Promise<string> {
+    const row = await this.#readVersion.get([]);
+    return row?.value ?? "0";
+  }
+
+  async readAffiliation(id: string): Promise<ReadResult> {
+    const rows = await this.db.all<{ id: string; json: Uint8Array | null; version: string }>(
+      sql`SELECT id, json, version FROM org_rel WHERE id = ${id} AND json IS NOT NULL`,
+    );
+    const row = rows[0];
+    if (row?.json == null) {
+      return { kind: "not-found", id };
+    }
+    return { kind: "found", id: row.id, json: row.json, versionId: row.version, lastChangeDate: undefined };
+  }
+
+  async searchAffiliations(query: AffiliationSearch): Promise<SearchPage> {
+    const count = checkCount(query.count);
+    if (query.where.length > QUERY_LIMITS.conditions) {
+      throw new MirrorError("invalid-query", `at most ${QUERY_LIMITS.conditions} conditions`);
+    }
+    const now = this.now();
+    const conditions = [raw("r.json IS NOT NULL"), ...query.where.map((c) => affiliationCondition(c, now))];
+    const pageConditions = [...conditions];
+    let offset = 0;
+    if (query.page?.kind === "keyset") {
+      const after = decodeAffiliationCursor(query.page.after);
+      pageConditions.push(sql`r.id > ${after}`);
+    } else if (query.page?.kind === "offset") {
+      offset = checkOffset(query.page.offset);
+    }
+    const page =
+      count === 0
+        ? Promise.resolve([])
+        : this.db.all<{ id: string; json: Uint8Array; version: string }>(
+            sql`SELECT r.id, r.json, r.version FROM org_rel r WHERE ${join(pageConditions, " AND ")} ORDER BY r.id LIMIT ${count + 1} OFFSET ${offset}`,
+          );
+    const total =
+      query.total === "none"
+        ? Promise.resolve(undefined)
+        : this.db.all<{ n: number | string }>(
+            sql`SELECT count(*) AS n FROM org_rel r WHERE ${join(conditions, " AND ")}`,
+          );
+    const [rows, totalRows] = await Promise.all([page, total]);
+    const result: { entries: StoredResource[]; total?: number; next?: string } = {
+      entries: rows.slice(0, count).map(resource),
+    };
+    if (totalRows !== undefined) {
+      result.total = Number(totalRows[0]?.n ?? 0);
+    }
+    const last = rows[count - 1];
+    if (rows.length > count && last !== undefined) {
+      result.next = Buffer.from(JSON.stringify(["rel", last.id]), "utf8").toString("base64url");
+    }
+    return result;
+  }
+
+  async lookup(code: string): Promise<OrgLookup | undefined> {
+    const id = normaliseCode(code);
+    const rows = await this.db.all<{
+      code: string;
+      name: string;
+      active: number;
+      record_class: string;
+      primary_role: string | null;
+      last_change: string;
+    }>(sql`SELECT code, name, active, record_class, primary_role, last_change FROM org WHERE code = ${id}`);
+    const row = rows[0];
+    if (row === undefined) {
+      return undefined;
+    }
+    const succs = await this.db.all<{ target: string; type: string; date: string | null }>(
+      sql`SELECT target, type, date FROM org_succ WHERE code = ${id} ORDER BY date, target`,
+    );
+    const link = (s: { target: string; date: string | null }): SuccessionLink =>
+      s.date === null ? { code: s.target } : { code: s.target, date: s.date };
+    return {
+      code: row.code,
+      name: row.name,
+      active: row.active === 1,
+      recordClass: row.record_class,
+      primaryRole: row.primary_role ?? undefined,
+      lastChangeDate: row.last_change === "" ? undefined : row.last_change,
+      successors: succs.filter((s) => s.type === "Successor").map(link),
+      predecessors: succs.filter((s) => s.type === "Predecessor").map(link),
+    };
+  }
+
+  async status(): Promise<MirrorStatus> {
+    const meta = await this.meta();
+    const [orgs, rels, tombstones] = await Promise.all([
+      this.db.all<{ n: number | string }>(sql`SELECT count(*) AS n FROM org`),
+      this.db.all<{ n: number | string }>(sql`SELECT count(*) AS n FROM org_rel`),
+      this.db.all<{ n: number | string }>(sql`SELECT count(*) AS n FROM tombstone`),
+    ]);
+    const watermark = meta.watermark;
+    const generation = meta.active_generation === undefined ? undefined : Number(meta.active_generation);
+    return {
+      backend: this.backend,
+      release: meta.release,
+      generation,
+      loadedAt: meta.loaded_at,
+      organisations: Number(orgs[0]?.n ?? 0),
+      relationships: Number(rels[0]?.n ?? 0),
+      tombstones: Number(tombstones[0]?.n ?? 0),
+      watermark,
+      lastSyncAt: meta.last_sync_at,
+      ageDays:
+        watermark === undefined
+          ? undefined
+          : Math.floor((this.now() - Date.parse(`${watermark}T00:00:00Z`)) / DAY),
+    };
+  }
+
+  /** Reads the meta table. */
+  async meta(db: Database = this.db): Promise<Partial<Record<MetaKey, string>>> {
+    const rows = await db.all<{ key: string; value: string }>(sql`SELECT key, value FROM mirror_meta`);
+    const out: Partial<Record<MetaKey, string>> = {};
+    for (const row of rows) {
+      if ((META_KEYS as readonly string[]).includes(row.key)) {
+        out[row.key as MetaKey] = row.value;
+      }
+    }
+    return out;
+  }
+
+  /** Writes meta keys (inside the caller's transaction when `db` is one). */
+  async setMeta(values: Partial<Record<MetaKey, string>>, db: Database = this.db): Promise<void> {
+    for (const [key, value] of Object.entries(values)) {
+      await db.run(
+        sql`INSERT INTO mirror_meta (key, value) VALUES (${key}, ${value}) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+      );
+    }
+  }
+
+  /** The active generation's id. */
+  async activeGeneration(db: Database = this.db): Promise<number> {
+    const meta = await this.meta(db);
+    if (meta.active_generation === undefined) {
+      throw new MirrorError("empty", "the mirror has no active generation");
+    }
+    return Number(meta.active_generation);
+  }
+
+  /**
+   * Takes the writer lock (one loader/syncer at a time; a PostgreSQL advisory lock shared by every replica),
+   * runs `fn`, releases the lock. Throws `sync-in-progress` when another writer holds it.
+   */
+  async withWriterLock<T>(fn: () => Promise<T>): Promise<T> {
+    const lock = await this.db.tryLock("writer");
+    if (lock === undefined) {
+      throw new MirrorError("sync-in-progress", "another process is loading or syncing this mirror");
+    }
+    try {
+      return await fn();
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /** Starts a new generation (the caller holds the writer lock). */
+  async beginGeneration(options: { release: string; source: string }): Promise<GenerationWriter> {
+    const rows = await this.db.all<{ n: number | string | null }>(
+      sql`SELECT max(id) AS n FROM mirror_generation`,
+    );
+    const id = Number(rows[0]?.n ?? 0) + 1;
+    await this.db.run(
+      sql`INSERT INTO mirror_generation (id, state, release, source, started_at) VALUES (${id}, 'building', ${options.release}, ${options.source}, ${new Date(this.now()).toISOString()})`,
+    );
+    await this.db.exec(dropGenerationDdl(this.db.dialect, id));
+    await this.db.exec(generationTablesDdl(this.db.dialect, id));
+    return new GenerationWriter(this, id, options.release);
+  }
+
+  /**
+   * Applies a batch of upserts and removals to the active generation in one transaction, with the new watermark.
+   * Idempotent: applying the same change set twice leaves the same state.
+   */
+  async applyChanges(changes: ChangeSet): Promise<{ upserted: number; removed: number }> {
+    const prepared = changes.upserts.map(recordRows);
+    const removedAt = new Date(this.now()).toISOString();
+    return this.db.transaction(async (tx) => {
+      const generation = await this.activeGeneration(tx);
+      const codes = [...prepared.map((p) => String(p.org[0])), ...changes.removals.map(normaliseCode)];
+      await deleteOrgs(tx, generation, codes);
+      await insertRows(tx, generation, prepared);
+      let removed = 0;
+      for (const code of changes.removals.map(normaliseCode)) {
+        removed += await tx.run(
+          sql`INSERT INTO tombstone (code, removed_at, reason) VALUES (${code}, ${removedAt}, 'absent from ORD') ON CONFLICT (code) DO NOTHING`,
+        );
+      }
+      for (let start = 0; start < prepared.length; start += 500) {
+        const list = join(
+          prepared.slice(start, start + 500).map((p) => sql`${p.org[0]}`),
+          ", ",
+        );
+        await tx.run(sql`DELETE FROM tombstone WHERE code IN (${list})`);
+      }
+      await this.setMeta(
+        {
+          ...(changes.watermark === undefined ? {} : { watermark: changes.watermark }),
+          last_sync_at: removedAt,
+        },
+        tx,
+      );
+      await bumpDataVersion(tx);
+      return { upserted: prepared.length, removed };
+    });
+  }
+
+  /**
+   * Checks the store: the database's own check (SQLite), one active generation, every organisation complete
+   * (a primary name row), no orphan rows, tombstones disjoint from live codes, a well-formed watermark.
+   */
+  async checkIntegrity(): Promise<IntegrityReport> {
+    const problems: string[] = [];
+    if (this.db instanceof SqliteDatabase) {
+      const rows = this.db.connection.pragma("quick_check") as { quick_check: string }[];
+      if (rows[0]?.quick_check !== "ok") {
+        problems.push(`sqlite quick_check: ${rows.map((r) => r.quick_check).join("; ")}`);
+      }
+    }
+    const meta = await this.meta();
+    const generation = meta.active_generation === undefined ? undefined : Number(meta.active_generation);
+    if (generation === undefined) {
+      problems.push("no active generation");
+      return { ok: false, problems, organisations: 0, generation };
+    }
+    const active = await this.db.all<{ state: string }>(
+      sql`SELECT state FROM mirror_generation WHERE id = ${generation}`,
+    );
+    if (active[0]?.state !== "active") {
+      problems.push(`generation ${generation} is not marked active`);
+    }
+    const count = async (query: SqlFragment): Promise<number> =>
+      Number((await this.db.all<{ n: number | string }>(query))[0]?.n ?? 0);
+    const organisations = await count(sql`SELECT count(*) AS n FROM org`);
+    const checks: [string, SqlFragment][] = [
+      [
+        "organisations without their FHIR bytes",
+        sql`SELECT count(*) AS n FROM org o WHERE NOT EXISTS (SELECT 1 FROM org_doc d WHERE d.code = o.code)`,
+      ],
+      [
+        "FHIR bytes without an organisation",
+        sql`SELECT count(*) AS n FROM org_doc d WHERE NOT EXISTS (SELECT 1 FROM org o WHERE o.code = d.code)`,
+      ],
+      [
+        "organisations without a name row",
+        sql`SELECT count(*) AS n FROM org o WHERE NOT EXISTS (SELECT 1 FROM org_name n WHERE n.code = o.code AND n.kind = 0)`,
+      ],
+      [
+        "orphan name rows",
+        sql`SELECT count(*) AS n FROM org_name n WHERE NOT EXISTS (SELECT 1 FROM org o WHERE o.code = n.code)`,
+      ],
+      [
+        "orphan address rows",
+        sql`SELECT count(*) AS n FROM org_addr a WHERE NOT EXISTS (SELECT 1 FROM org o WHERE o.code = a.code)`,
+      ],
+      [
+        "orphan role rows",
+        sql`SELECT count(*) AS n FROM org_role r WHERE NOT EXISTS (SELECT 1 FROM org o WHERE o.code = r.code)`,
+      ],
+      [
+        "orphan relationship rows",
+        sql`SELECT count(*) AS n FROM org_rel r WHERE NOT EXISTS (SELECT 1 FROM org o WHERE o.code = r.source)`,
+      ],
+      [
+        "orphan succession rows",
+        sql`SELECT count(*) AS n FROM org_succ s WHERE NOT EXISTS (SELECT 1 FROM org o WHERE o.code = s.code)`,
+      ],
+      [
+        "tombstones of live organisations",
+        sql`SELECT count(*) AS n FROM tombstone t WHERE EXISTS (SELECT 1 FROM org o WHERE o.code = t.code)`,
+      ],
+    ];
+    if (this.db.dialect === "sqlite") {
+      checks.push([
+        "name index rows out of step",
+        sql`SELECT abs((SELECT count(*) FROM org_name) - (SELECT count(*) FROM name_fts)) AS n`,
+      ]);
+    }
+    for (const [what, query] of checks) {
+      const n = await count(query);
+      if (n > 0) {
+        problems.push(`${what}: ${n}`);
+      }
+    }
+    if (meta.watermark !== undefined) {
+      const ms = Date.parse(`${meta.watermark}T00:00:00Z`);
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(meta.watermark) || Number.isNaN(ms) || ms > this.now() + DAY) {
+        problems.push(`watermark ${meta.watermark} is malformed or in the future`);
+      }
+    }
+    return { ok: problems.length === 0, problems, organisations, generation };
+  }
+
+  /** Drops generations left behind by a crash (the caller holds the writer lock). */
+  async dropAbandonedGenerations(): Promise<number[]> {
+    const meta = await this.meta();
+    const active = meta.active_generation === undefined ? -1 : Number(meta.active_generation);
+    const rows = await this.db.all<{ id: number }>(
+      sql`SELECT id FROM mirror_generation WHERE id <> ${active}`,
+    );
+    for (const row of rows) {
+      await this.db.exec(dropGenerationDdl(this.db.dialect, row.id));
+      await this.db.run(sql`DELETE FROM mirror_generation WHERE id = ${row.id}`);
+    }
+    return rows.map((r) => r.id);
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}
+
+function decodeAffiliationCursor(cursor: string): string {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor.slice(0, 2000), "base64url").toString("utf8"));
+    if (Array.isArray(parsed) && parsed[0] === "rel" && typeof parsed[1] === "string") {
+      return parsed[1];
+    }
+  } catch (_error) {
+    // fall through
+  }
+  throw new MirrorError("invalid-query", "the paging cursor is not valid for this query");
+}
+
+/** Increments the data version inside a write transaction (invalidates cached totals everywhere). */
+async function bumpDataVersion(tx: Database): Promise<void> {
+  await tx.run(
+    sql`INSERT INTO mirror_meta (key, value) VALUES ('data_version', '1') ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(mirror_meta.value AS INTEGER) + 1 AS TEXT)`,
+  );
+}
+
+async function deleteOrgs(tx: Database, generation: number, codes: readonly string[]): Promise<void> {
+  const t = (name: Parameters<typeof tableName>[1]): SqlFragment => raw(tableName(generation, name));
+  for (let start = 0; start < codes.length; start += 500) {
+    const list = join(
+      codes.slice(start, start + 500).map((code) => sql`${code}`),
+      ", ",
+    );
+    await tx.run(sql`DELETE FROM ${t("org_name")} WHERE code IN (${list})`);
+    await tx.run(sql`DELETE FROM ${t("org_addr")} WHERE code IN (${list})`);
+    await tx.run(sql`DELETE FROM ${t("org_role")} WHERE code IN (${list})`);
+    await tx.run(sql`DELETE FROM ${t("org_rel")} WHERE source IN (${list})`);
+    await tx.run(sql`DELETE FROM ${t("org_succ")} WHERE code IN (${list})`);
+    await tx.run(sql`DELETE FROM ${t("org_doc")} WHERE code IN (${list})`);
+    await tx.run(sql`DELETE FROM ${t("org")} WHERE code IN (${list})`);
+  }
+}
+
+/** Inserts prepared rows into generation `generation`'s tables. */
+export async function insertRows(
+  db: Database,
+  generation: number,
+  prepared: readonly ReturnType<typeof recordRows>[],
+): Promise<void> {
+  const into = async (
+    table: keyof typeof GENERATION_TABLES,
+    rows: readonly (readonly unknown[])[],
+  ): Promise<void> => {
+    await db.insertRows(tableName(generation, table), GENERATION_TABLES[table].columns, rows);
+  };
+  await into(
+    "org",
+    prepared.map((p) => p.org),
+  );
+  await into(
+    "org_doc",
+    prepared.map((p) => p.doc),
+  );
+  await into(
+    "org_name",
+    prepared.flatMap((p) => p.names),
+  );
+  await into(
+    "org_addr",
+    prepared.flatMap((p) => p.addr),
+  );
+  await into(
+    "org_role",
+    prepared.flatMap((p) => p.roles),
+  );
+  await into(
+    "org_rel",
+    prepared.flatMap((p) => p.rels),
+  );
+  await into(
+    "org_succ",
+    prepared.flatMap((p) => p.succs),
+  );
+}
+
+/** Writes one new generation; {@link GenerationWriter.commit} switches readers to it atomically. */
+export class GenerationWriter {
+  readonly id: number;
+  #release: string;
+  readonly #store: MirrorStore;
+  #count = 0;
+  #closed = false;
+
+  constructor(store: MirrorStore, id: number, release: string) {
+    this.#store = store;
+    this.id = id;
+    this.#release = release;
+  }
+
+  /** The release this generation holds. */
+  get release(): string {
+    return this.#release;
+  }
+
+  /** Names the release once it is known (a file's Manifest comes with its first bytes). */
+  async setRelease(release: string): Promise<void> {
+    await this.#store.db.run(sql`UPDATE mirror_generation SET release = ${release} WHERE id = ${this.id}`);
+    this.#release = release;
+  }
+
+  /** Organisations added so far. */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** Adds records (validated; a malformed record throws `invalid-input`). */
+  async add(records: readonly MirrorRecord[]): Promise<void> {
+    const prepared = records.map(recordRows);
+    try {
+      await this.#store.db.transaction((tx) => insertRows(tx, this.id, prepared));
+    } catch (error) {
+      throw new MirrorError("invalid-input", "could not store a batch of records (duplicate ODS code?)", {
+        cause: error,
+      });
+    }
+    this.#count += prepared.length;
+  }
+
+  /**
+   * Builds the indexes, then in one transaction: tombstones codes that vanished since the previous generation,
+   * points the views at this generation, records release, load time and watermark. Finally drops the old tables.
+   */
+  async commit(
+    options: { watermark?: string } = {},
+  ): Promise<{ organisations: number; previous: number | undefined }> {
+    const store = this.#store;
+    const db = store.db;
+    for (const statement of generationIndexesDdl(db.dialect, this.id)) {
+      await db.exec(statement);
+    }
+    const now = new Date(store.now()).toISOString();
+    const previous = await db.transaction(async (tx) => {
+      const meta = await store.meta(tx);
+      const old = meta.active_generation === undefined ? undefined : Number(meta.active_generation);
+      const fresh = raw(tableName(this.id, "org"));
+      if (old !== undefined) {
+        const stale = raw(tableName(old, "org"));
+        await tx.run(
+          sql`INSERT INTO tombstone (code, removed_at, reason) SELECT s.code, ${now}, ${`absent from ${this.#release}`} FROM ${stale} s WHERE NOT EXISTS (SELECT 1 FROM ${fresh} f WHERE f.code = s.code) ON CONFLICT (code) DO NOTHING`,
+        );
+      }
+      await tx.run(sql`DELETE FROM tombstone WHERE code IN (SELECT code FROM ${fresh})`);
+      await tx.exec(viewsDdl(db.dialect, this.id));
+      await tx.run(sql`UPDATE mirror_generation SET state = 'retired' WHERE state = 'active'`);
+      await tx.run(
+        sql`UPDATE mirror_generation SET state = 'active', finished_at = ${now}, org_count = ${this.#count} WHERE id = ${this.id}`,
+      );
+      await store.setMeta(
+        {
+          active_generation: String(this.id),
+          release: this.#release,
+          loaded_at: now,
+          ...(options.watermark === undefined ? {} : { watermark: options.watermark }),
+        },
+        tx,
+      );
+      await bumpDataVersion(tx);
+      return old;
+    });
+    this.#closed = true;
+    await store.dropAbandonedGenerations();
+    return { organisations: this.#count, previous };
+  }
+
+  /** Drops this generation's tables (after a failed load). */
+  async abort(): Promise<void> {
+    if (this.#closed) {
+      return;
+    }
+    this.#closed = true;
+    await this.#store.db.exec(dropGenerationDdl(this.#store.db.dialect, this.id));
+    await this.#store.db.run(sql`DELETE FROM mirror_generation WHERE id = ${this.id}`);
+  }
+}
+
+/**
+ * Opens (and if needed creates) a mirror. A fresh store gets an empty generation so every query works at once.
+ * Generations abandoned by a crash are dropped when no other writer is active.
+ */
+export async function openMirror(options: OpenMirrorOptions): Promise<MirrorStore> {
+  const clock = options.clock ?? (() => new Date());
+  let db: Database;
+  if (options.backend.kind === "sqlite") {
+    db = new SqliteDatabase(options.backend);
+  } else {
+    const pgdb = new PostgresDatabase(options.backend);
+    try {
+      await pgdb.connect();
+    } catch (error) {
+      await pgdb.close().catch(() => undefined);
+      throw error;
+    }
+    db = pgdb;
+  }
+  try {
+    await initialise(db, clock);
+  } catch (error) {
+    await db.close().catch(() => undefined);
+    throw error instanceof MirrorError
+      ? error
+      : new MirrorError("store-unavailable", "cannot initialise the mirror", { cause: error });
+  }
+  return new MirrorStore(db, clock);
+}
+
+async function initialise(db: Database, clock: () => Date): Promise<void> {
+  if (db instanceof SqliteDatabase && db.connection.readonly) {
+    return;
+  }
+  let lock: HeldLock | undefined;
+  for (let attempt = 0; attempt < 300 && lock === undefined; attempt++) {
+    if (attempt > 0) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await db.exec(baseDdl(db.dialect));
+    const rows = await db.all<{ value: string }>(
+      sql`SELECT value FROM mirror_meta WHERE key = 'active_generation'`,
+    );
+    lock = await db.tryLock("writer");
+    if (lock === undefined && rows.length > 0) {
+      return; // another writer is at work and a generation exists: nothing to set up.
+    }
+  }
+  if (lock === undefined) {
+    throw new MirrorError("sync-in-progress", "timed out waiting for the mirror's writer lock");
+  }
+  try {
+    const store = new MirrorStoreBootstrap(db, clock);
+    await store.run();
+  } finally {
+    await lock.release();
+  }
+}
+
+class MirrorStoreBootstrap {
+  readonly #db: Database;
+  readonly #clock: () => Date;
+  constructor(db: Database, clock: () => Date) {
+    this.#db = db;
+    this.#clock = clock;
+  }
+
+  async run(): Promise<void> {
+    const db = this.#db;
+    const rows = await db.all<{ value: string }>(
+      sql`SELECT value FROM mirror_meta WHERE key = 'active_generation'`,
+    );
+    const active = rows[0] === undefined ? undefined : Number(rows[0].value);
+    const abandoned = await db.all<{ id: number }>(
+      sql`SELECT id FROM mirror_generation WHERE id <> ${active ?? -1}`,
+    );
+    for (const row of abandoned) {
+      await db.exec(dropGenerationDdl(db.dialect, row.id));
+      await db.run(sql`DELETE FROM mirror_generation WHERE id = ${row.id}`);
+    }
+    if (active !== undefined) {
+      return;
+    }
+    // A fresh store: an empty generation 0 so that every view exists.
+    const now = this.#clock().toISOString();
+    await db.exec(dropGenerationDdl(db.dialect, 0));
+    await db.exec(generationTablesDdl(db.dialect, 0));
+    for (const statement of generationIndexesDdl(db.dialect, 0)) {
+      await db.exec(statement);
+    }
+    await db.transaction(async (tx) => {
+      await tx.exec(viewsDdl(db.dialect, 0));
+      await tx.run(
+        sql`INSERT INTO mirror_generation (id, state, release, source, started_at, finished_at, org_count) VALUES (0, 'active', NULL, 'empty', ${now}, ${now}, 0)`,
+      );
+      await tx.run(sql`INSERT INTO mirror_meta (key, value) VALUES ('active_generation', '0')`);
+    });
+  }
+}

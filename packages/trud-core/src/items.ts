@@ -1,0 +1,118 @@
+/** One item of the TRUD catalogue. */
+export interface TrudItem {
+  readonly item: number;
+  readonly name: string;
+  /** Releases listed on the catalogue page on 2025-05-08 (0 for deprecated items). */
+  readonly releases: number;
+}
+
+/**
+ * The TRUD "All items" catalogue as of 2025-05-08 (75 items), from
+ * `../shared/reference/trud/trud-items-2025-05-08.tsv` (derived from the HTML snapshot in ropensci/trud).
+ * TRUD has no API for the catalogue; item 341 is the ODS XML full file the facade mirrors.
+ */
+export const KNOWN_TRUD_ITEMS: readonly TrudItem[] = [
+  { item: 4, name: "SNOMED CT International Edition", releases: 46 },
+  { item: 8, name: "NHS Read Browser", releases: 1 },
+  { item: 9, name: "NHS Data Migration", releases: 1 },
+  { item: 14, name: "NHS National Interim Clinical Imaging Procedures", releases: 10 },
+  { item: 19, name: "NHS UK Read Codes Clinical Terms Version 3", releases: 2 },
+  { item: 21, name: "NHS UK Read Codes Version 2", releases: 0 },
+  { item: 23, name: "NHS UK Read Pathology Bounded Code List", releases: 3 },
+  { item: 24, name: "NHSBSA dm+d", releases: 27 },
+  { item: 25, name: "NHSBSA dm+d supplementary", releases: 27 },
+  { item: 29, name: "NHS LRA technical artefacts", releases: 3 },
+  { item: 30, name: "NHS LRA documentation", releases: 5 },
+  { item: 53, name: "NHS ICD-10 4th Edition data files", releases: 1 },
+  { item: 54, name: "NHS ICD-10 4th Edition XML data files", releases: 1 },
+  { item: 55, name: "NHS ICD-10 Reprinted (with corrections and updates) 2000", releases: 1 },
+  { item: 58, name: "NHS ODS weekly prescribing-related data", releases: 51 },
+  { item: 77, name: "NHS National Laboratory Medicine Catalogue", releases: 3 },
+  { item: 97, name: "Legally restricted patient confidential reference data", releases: 3 },
+  { item: 98, name: "SNOMED CT UK Data Migration Workbench", releases: 39 },
+  { item: 101, name: "SNOMED CT UK Clinical Edition, RF2: Full, Snapshot & Delta", releases: 44 },
+  { item: 104, name: "SNOMED CT UK Clinical Edition, RF2: Delta", releases: 44 },
+  { item: 105, name: "SNOMED CT UK Drug Extension, RF2: Full, Snapshot & Delta", releases: 79 },
+  { item: 108, name: "SNOMED CT UK Drug Extension, RF2: Delta", releases: 79 },
+  { item: 116, name: "NHS LRA Discharge Summary", releases: 1 },
+  { item: 119, name: "OPCS-4 data files", releases: 6 },
+  { item: 239, name: "dm+d XML transformation tool", releases: 5 },
+  { item: 242, name: "Organisation Reference Data", releases: 82 },
+  { item: 245, name: "Commissioning Data Set XML Schema", releases: 4 },
+  { item: 246, name: "Cancer Outcomes and Services Data Set XML Schema", releases: 2 },
+  { item: 248, name: "Diagnostic Imaging Data Set XML Schema", releases: 1 },
+  { item: 249, name: "HIV and AIDS Reporting Data Set XML Schema", releases: 1 },
+  { item: 250, name: "Information Sharing to Tackle Violence Data Set XML Schema", releases: 1 },
+  { item: 251, name: "Maternity Services Data Set XML Schema", releases: 1 },
+  { item: 255, name: "NHS UK Read Codes Clinical Terms Version 3, Cross Maps", releases: 1 },
+  { item: 257, name: "National Cancer Waiting Times Monitoring Data Set XML Schema", releases: 1 },
+  { item: 258, name: "NHS ICD-10 5th Edition data files", releases: 2 },
+  { item: 259, name: "NHS ICD-10 5th Edition XML data files", releases: 1 },
+  { item: 263, name: "eViewer application", releases: 1 },
+  { item: 264, name: "OPCS-4 eVersion book", releases: 4 },
+  { item: 265, name: "ICD-10 eVersion Book", releases: 1 },
+  { item: 269, name: "The Read Codes Drug and Appliance Dictionary", releases: 0 },
+  { item: 270, name: "PBCL Read Code to SNOMED Code Translation Table", releases: 5 },
+  { item: 272, name: "NHSBSA dm+d test files", releases: 1 },
+  { item: 276, name: "SNOMED CT UK Query Table and History Substitution Table", releases: 43 },
+  { item: 279, name: "SNOMED CT human-readable subset - UK Clinical Extension", releases: 42 },
+  { item: 280, name: "SNOMED CT human-readable subset - UK Drug Extension", releases: 66 },
+  { item: 281, name: "SNOMED CT human-readable subset - In Development", releases: 2 },
+  { item: 339, name: "National Clinical Coding Standards reference books for eViewer", releases: 4 },
+  { item: 341, name: "ODS XML Organisation Data", releases: 81 },
+  { item: 343, name: "ODS XML Organisation Data supporting products", releases: 15 },
+  { item: 391, name: "Community Services Data Set XML Schema", releases: 1 },
+  { item: 393, name: "Community Services Data Set post-deadline extract XML Schema", releases: 3 },
+  { item: 394, name: "Community Services Data Set pre-deadline extract XML Schema", releases: 2 },
+  { item: 398, name: "Global Trade Item Number to OPCS-4 code cross reference file", releases: 2 },
+  { item: 439, name: "SNOMED CT UK Clinical Edition Cross-map Historical Files, RF2: Full", releases: 5 },
+  { item: 479, name: "Mental Health Services Data Set Intermediate Database", releases: 6 },
+  { item: 480, name: "Maternity Services Data Set Intermediate Database", releases: 1 },
+  {
+    item: 500,
+    name: "Mental Health Services Data Set pre- and post-deadline extract XML Schemas",
+    releases: 11,
+  },
+  { item: 539, name: "SNOMED CT UK test releases", releases: 36 },
+  {
+    item: 579,
+    name: "Improving Access to Psychological Therapies Data Set Intermediate Database",
+    releases: 3,
+  },
+  { item: 599, name: "Community Services Data Set Intermediate Database", releases: 3 },
+  { item: 639, name: "UK Drug bonus files", releases: 60 },
+  { item: 659, name: "Primary Care Domain reference sets", releases: 45 },
+  {
+    item: 679,
+    name: "Maternity Services Data Set pre-deadline, mid-window and post-deadline extract XML Schemas",
+    releases: 3,
+  },
+  {
+    item: 704,
+    name: "Improving Access to Psychological Therapies Data Set pre- and post-deadline extract XML Schemas",
+    releases: 4,
+  },
+  { item: 719, name: "NHS Continuing Health Care (CHC) Data Set - XML Schema", releases: 2 },
+  { item: 1759, name: "NHS Continuing Health Care (CHC) Data Set - CSV format", releases: 1 },
+  { item: 1760, name: "NHS Continuing Health Care (CHC) Data Set - JSON Schema", releases: 1 },
+  { item: 1779, name: "Mental Health Services Data Set Commissioner extract XML Schemas", releases: 3 },
+  { item: 1799, name: "SNOMED CT UK Monolith Edition, RF2: Snapshot", releases: 41 },
+  { item: 1819, name: "Emergency Care Data Set XML Schema", releases: 1 },
+  {
+    item: 1839,
+    name: "NHS All Age Continuing Care (AACC) Patient Level Data Set \u2013 CSV format",
+    releases: 2,
+  },
+  {
+    item: 1840,
+    name: "NHS All Age Continuing Care (AACC) Patient Level Data Set \u2013 XML format",
+    releases: 2,
+  },
+  {
+    item: 1859,
+    name: "Electronic Prescribing and Medicines Administration Data Sets XML Schema",
+    releases: 2,
+  },
+  { item: 1879, name: "SNOMED CT International General Dentistry Diagnostic refset", releases: 1 },
+  { item: 1880, name: "SNOMED CT International Odontogram refset", releases: 1 },
+];
