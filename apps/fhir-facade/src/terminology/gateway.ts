@@ -473,7 +473,9 @@ export function createTerminologyGateway(options: TerminologyGatewayOptions): Te
       text = mergeCodeSystemSearch(
         text,
         local.codeSystems(),
-        new URLSearchParams(ctx.params === undefined ? ctx.query : ctx.params.map(([k, v]): [string, string] => [k, v])),
+        new URLSearchParams(
+          ctx.params === undefined ? ctx.query : ctx.params.map(([k, v]): [string, string] => [k, v]),
+        ),
         ctx.rewriter.to,
       );
     }
