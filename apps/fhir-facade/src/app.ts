@@ -102,6 +102,17 @@ export function createApp(deps: AppDeps): Express {
   // Terminology gateway: CodeSystem/ValueSet/ConceptMap pass-through (what the engine delegates).
   if (terminology !== undefined) {
     app.use("/fhir", terminology);
+    // A POSTed $lookup / $validate-code whose ODS system is only in the body: the gateway read the body, found the
+    // system local and left it in req.body; the engine answers it.
+    app.use(
+      "/fhir",
+      createFhirHandler({
+        engine,
+        publicBaseUrl: deps.config.publicBaseUrl,
+        compressMinBytes,
+        onlyDeclinedByGateway: true,
+      }),
+    );
   }
 
   // Last: OperationOutcome 404 for unknown paths and the platform errors' handler.

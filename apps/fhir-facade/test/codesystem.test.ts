@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
 import { getJson, startApp } from "./helpers.js";
 import type { Running } from "./helpers.js";
+import { startGatewayHarness } from "./terminology-harness.js";
 
 let app: Running;
 const ROLE_CS: fhir4.CodeSystem = {
@@ -92,6 +93,112 @@ describe("CodeSystem/$lookup", () => {
     });
     expect(status).toBe(200);
     expect(param(body, "code")[0]?.valueCode).toBe("RR8");
+  });
+});
+
+describe("POSTed operations with the system only in the body (form or Parameters)", () => {
+  const parameters = (system: string, code: string): string =>
+    JSON.stringify({
+      resourceType: "Parameters",
+      parameter: [
+        { name: "system", valueUri: system },
+        { name: "code", valueCode: code },
+      ],
+    });
+
+  test("$lookup with a Parameters resource (JSON) answers like GET", async () => {
+    const { status, body } = await getJson(`${app.base}/CodeSystem/$lookup`, {
+      method: "POST",
+      headers: { "content-type": "application/fhir+json" },
+      body: parameters(ODS, "RR8"),
+    });
+    expect(status).toBe(200);
+    expect(param(body, "code")[0]?.valueCode).toBe("RR8");
+    expect(param(body, "display")[0]?.valueString).toBe("LEEDS TEACHING HOSPITALS NHS TRUST");
+  });
+
+  test("$lookup with a valueCoding and a Parameters resource in XML", async () => {
+    const coding = await getJson(`${app.base}/CodeSystem/$lookup`, {
+      method: "POST",
+      headers: { "content-type": "application/fhir+json" },
+      body: JSON.stringify({
+        resourceType: "Parameters",
+        parameter: [{ name: "coding", valueCoding: { system: ODS, code: "RR8" } }],
+      }),
+    });
+    expect(coding.status).toBe(200);
+    expect(param(coding.body, "code")[0]?.valueCode).toBe("RR8");
+    const xml = await getJson(`${app.base}/CodeSystem/$lookup`, {
+      method: "POST",
+      headers: { "content-type": "application/fhir+xml" },
+      body: `<Parameters xmlns="http://hl7.org/fhir"><parameter><name value="system"/><valueUri value="${ODS}"/></parameter><parameter><name value="code"/><valueCode value="RR8"/></parameter></Parameters>`,
+    });
+    expect(xml.status).toBe(200);
+    expect(param(xml.body, "code")[0]?.valueCode).toBe("RR8");
+  });
+
+  test("$validate-code with Parameters; a malformed or unsupported body is 400/415", async () => {
+    const { status, body } = await getJson(`${app.base}/CodeSystem/$validate-code`, {
+      method: "POST",
+      headers: { "content-type": "application/fhir+json" },
+      body: JSON.stringify({
+        resourceType: "Parameters",
+        parameter: [
+          { name: "url", valueUri: ODS },
+          { name: "code", valueCode: "RR8" },
+        ],
+      }),
+    });
+    expect(status).toBe(200);
+    expect(param(body, "result")[0]?.valueBoolean).toBe(true);
+    const broken = await getJson(`${app.base}/CodeSystem/$lookup`, {
+      method: "POST",
+      headers: { "content-type": "application/fhir+json" },
+      body: "{not json",
+    });
+    expect(broken.status).toBe(400);
+    const other = await getJson(`${app.base}/CodeSystem/$lookup`, {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: "system=x",
+    });
+    expect(other.status).toBe(415);
+  });
+
+  test("GET $lookup with coding=system|code", async () => {
+    const { status, body } = await getJson(
+      `${app.base}/CodeSystem/$lookup?coding=${encodeURIComponent(`${ODS}|RR8`)}`,
+    );
+    expect(status).toBe(200);
+    expect(param(body, "code")[0]?.valueCode).toBe("RR8");
+  });
+
+  test("with the terminology gateway mounted, they are still answered locally (no upstream call)", async () => {
+    const h = await startGatewayHarness();
+    try {
+      const form = await h.post(
+        "CodeSystem/$lookup",
+        `system=${encodeURIComponent(ODS)}&code=RR8`,
+        "application/x-www-form-urlencoded",
+      );
+      expect(form.status).toBe(200);
+      const formBody = (await form.json()) as fhir4.Parameters;
+      expect(param(formBody, "display")[0]?.valueString).toBe("LEEDS TEACHING HOSPITALS NHS TRUST");
+      const json = await h.post("CodeSystem/$lookup", parameters(ODS, "RR8"), "application/fhir+json");
+      expect(json.status).toBe(200);
+      expect(param((await json.json()) as fhir4.Parameters, "code")[0]?.valueCode).toBe("RR8");
+      const validate = await h.post(
+        "CodeSystem/$validate-code",
+        `url=${encodeURIComponent(ODS)}&code=RR8`,
+        "application/x-www-form-urlencoded",
+      );
+      expect(validate.status).toBe(200);
+      const coding = await h.get(`CodeSystem/$lookup?coding=${encodeURIComponent(`${ODS}|RR8`)}`);
+      expect(coding.status).toBe(200);
+      expect(h.gateway.stats.upstreamRequests).toBe(0);
+    } finally {
+      await h.close();
+    }
   });
 });
 

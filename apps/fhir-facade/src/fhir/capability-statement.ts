@@ -1,6 +1,6 @@
 import { terminologyCapabilityResources, withTerminologyCodeSystem } from "../terminology/capability.js";
 import { INCLUDES, REVINCLUDES, SEARCH_PARAMS } from "./search-parameters.js";
-import type { ServedType } from "./search-parameters.js";
+import type { SearchParamTable, ServedType } from "./search-parameters.js";
 
 export interface CapabilityOptions {
   /** The absolute FHIR base URL, e.g. `http://127.0.0.1:8080/fhir`. */
@@ -15,6 +15,8 @@ export interface CapabilityOptions {
   readonly countDefault: number;
   /** Whether a terminology gateway serves other code systems and value sets (stated in the documentation). */
   readonly terminologyGateway?: boolean;
+  /** The search parameters the store answers (default: all the core implements). */
+  readonly searchParams?: SearchParamTable;
 }
 
 const PROFILES: Partial<Record<ServedType, string>> = {
@@ -23,8 +25,11 @@ const PROFILES: Partial<Record<ServedType, string>> = {
     "https://fhir.nhs.uk/England/StructureDefinition/England-OrganizationAffiliation-ODS",
 };
 
-function searchParams(type: ServedType): fhir4.CapabilityStatementRestResourceSearchParam[] {
-  return [...SEARCH_PARAMS[type].values()].map((p) => ({
+function searchParams(
+  table: SearchParamTable,
+  type: ServedType,
+): fhir4.CapabilityStatementRestResourceSearchParam[] {
+  return [...table[type].values()].map((p) => ({
     name: p.name,
     definition: p.definition,
     type: p.type,
@@ -34,7 +39,7 @@ function searchParams(type: ServedType): fhir4.CapabilityStatementRestResourceSe
   }));
 }
 
-function resource(type: ServedType): fhir4.CapabilityStatementRestResource {
+function resource(table: SearchParamTable, type: ServedType): fhir4.CapabilityStatementRestResource {
   const includes = INCLUDES[type];
   const revincludes = REVINCLUDES[type];
   const out: fhir4.CapabilityStatementRestResource = {
@@ -47,7 +52,7 @@ function resource(type: ServedType): fhir4.CapabilityStatementRestResource {
     conditionalRead: "full-support",
     conditionalUpdate: false,
     conditionalDelete: "not-supported",
-    searchParam: searchParams(type),
+    searchParam: searchParams(table, type),
   };
   const profile = PROFILES[type];
   if (profile !== undefined) {
@@ -78,6 +83,7 @@ function resource(type: ServedType): fhir4.CapabilityStatementRestResource {
  * formats, conditional read.
  */
 export function buildCapabilityStatement(options: CapabilityOptions): fhir4.CapabilityStatement {
+  const table = options.searchParams ?? SEARCH_PARAMS;
   return {
     resourceType: "CapabilityStatement",
     status: "active",
@@ -110,12 +116,16 @@ export function buildCapabilityStatement(options: CapabilityOptions): fhir4.Capa
         resource:
           options.terminologyGateway === true
             ? [
-                resource("Organization"),
-                resource("OrganizationAffiliation"),
-                withTerminologyCodeSystem(resource("CodeSystem")),
+                resource(table, "Organization"),
+                resource(table, "OrganizationAffiliation"),
+                withTerminologyCodeSystem(resource(table, "CodeSystem")),
                 ...terminologyCapabilityResources(),
               ]
-            : [resource("Organization"), resource("OrganizationAffiliation"), resource("CodeSystem")],
+            : [
+                resource(table, "Organization"),
+                resource(table, "OrganizationAffiliation"),
+                resource(table, "CodeSystem"),
+              ],
       },
     ],
   };

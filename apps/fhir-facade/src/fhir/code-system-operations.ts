@@ -148,9 +148,15 @@ function requireSystemAndCode(
   input: OperationInput,
   systemParam: "system" | "url",
 ): { system: string; code: string } {
+  // `coding=system|code` (the $lookup / $validate-code `coding` input as HAPI and Ontoserver accept it on GET).
+  const coding = single(input.params, "coding");
+  const bar = coding?.indexOf("|") ?? -1;
   const system =
-    single(input.params, systemParam) ?? single(input.params, systemParam === "url" ? "system" : "url");
-  const code = single(input.params, "code");
+    single(input.params, systemParam) ??
+    single(input.params, systemParam === "url" ? "system" : "url") ??
+    (coding !== undefined && bar > 0 ? coding.slice(0, bar) : undefined);
+  const code =
+    single(input.params, "code") ?? (coding !== undefined && bar > 0 ? coding.slice(bar + 1) : undefined);
   if (system === undefined || system === "") {
     throw new FhirError("invalid-value", `${systemParam} is required`, { expression: systemParam });
   }

@@ -4,7 +4,8 @@ import type { FhirRequest } from "./request.js";
 /**
  * Whether a request belongs to the terminology gateway rather than to the ODS engine: ValueSet and ConceptMap,
  * `metadata?mode=terminology`, and CodeSystem requests that do not name an ODS code system (by `system`/`url`
- * parameter or by id). ODS code systems are always answered locally.
+ * parameter, `coding=system|code`, or by id). ODS code systems are always answered locally; a POSTed operation
+ * naming its system only in the body is decided by the gateway, which hands ODS ones back (see app.ts).
  */
 export function isTerminologyRequest(
   request: FhirRequest,
@@ -23,7 +24,7 @@ export function isTerminologyRequest(
   const isOds = (url: string): boolean =>
     url === ODS_ORGANIZATION_CODE_SYSTEM || odsCodeSystems.some((cs) => cs.url === url);
   const systems = request.params
-    .filter(([k]) => k === "system" || k === "url")
+    .filter(([k, v]) => k === "system" || k === "url" || (k === "coding" && v.includes("|")))
     .map(([, v]) => v.split("|")[0] ?? v);
   if (systems.length > 0) {
     return !systems.every(isOds);

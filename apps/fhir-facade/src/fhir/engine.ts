@@ -10,8 +10,8 @@ import { FIXED_ODS_CODE_SYSTEMS, ODS_ORGANIZATION_CODE, ODS_RECORD_CLASS } from 
 import type { ReadThroughCache } from "./read-through.js";
 import type { OdsRepository, StoredResource } from "./repository.js";
 import type { FhirBody, FhirRequest, FhirResult } from "./request.js";
-import { isServedType } from "./search-parameters.js";
-import type { ServedType } from "./search-parameters.js";
+import { isServedType, restrictSearchParams } from "./search-parameters.js";
+import type { SearchParamTable, ServedType } from "./search-parameters.js";
 import { DEFAULT_SEARCH_LIMITS, parseReadParams, parseSearch } from "./search-parse.js";
 import type { SearchLimits } from "./search-parse.js";
 import type { ParsedSearch, SearchCondition } from "./search-query.js";
@@ -55,9 +55,13 @@ export class FhirEngine {
   readonly #version: string;
   readonly #gateway: boolean;
   readonly #startedAt: Date;
+  readonly #searchParams: SearchParamTable;
 
   constructor(options: FhirEngineOptions) {
     this.#repo = options.repository;
+    this.#searchParams = restrictSearchParams(
+      options.repository.restrictSearchParam?.bind(options.repository),
+    );
     const extra = options.codeSystems ?? [];
     const byUrl = new Map<string, fhir4.CodeSystem>();
     for (const cs of [...FIXED_ODS_CODE_SYSTEMS, ODS_RECORD_CLASS, ...extra]) {
@@ -109,6 +113,7 @@ export class FhirEngine {
       countDefault: this.#limits.countDefault,
       countMax: this.#limits.countMax,
       terminologyGateway: this.#gateway,
+      searchParams: this.#searchParams,
     });
   }
 
@@ -234,6 +239,7 @@ export class FhirEngine {
       params: request.params,
       strict: request.strict,
       limits: this.#limits,
+      table: this.#searchParams,
     });
     const now = this.#now();
     let total: number | undefined;

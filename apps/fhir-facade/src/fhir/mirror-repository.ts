@@ -22,6 +22,7 @@ import type {
   StoredType,
   SuccessionLink,
 } from "./repository.js";
+import type { SearchParamDef } from "./search-parameters.js";
 import type { RepositoryQuery, SearchCondition, SearchValue, SortKey } from "./search-query.js";
 
 const ROLE_SYSTEM =
@@ -120,7 +121,8 @@ function orgCondition(c: SearchCondition): OrgCondition[] {
       }
       return [];
     }
-    if (c.param === "endpoint") {
+    // ODS records carry no endpoints, and ods-core's addresses no `use`: nothing has them.
+    if (c.param === "endpoint" || c.param === "address-use") {
       if (!c.missing) {
         throw new MatchesNothing();
       }
@@ -199,6 +201,12 @@ function orgCondition(c: SearchCondition): OrgCondition[] {
     case "partof":
       return [{ kind: "partOf", codes: nonEmpty(codesOf(c.values, [])) }];
     case "endpoint":
+      throw new MatchesNothing();
+    case "address-use":
+      // No ODS address has a use (ods-core never sets one): a value matches nothing, :not matches everything.
+      if (not) {
+        return [];
+      }
       throw new MatchesNothing();
     case "lastChangeDate":
     case "_lastUpdated":
@@ -304,16 +312,56 @@ function toPage(type: StoredType, page: MirrorSearchPage, query: RepositoryQuery
   };
 }
 
+/** Organization parameters whose `:missing` the mirror cannot answer. */
+const ORG_NO_MISSING = new Set(["type", "roleCode", "activeRoleCode", "address-state"]);
+
+/**
+ * What the mirror's query model answers, for the engine's parser and CapabilityStatement (see
+ * {@link OdsRepository.restrictSearchParam}): no `phonetic` (no sound index), no `:text` on tokens (the mirror
+ * keeps codes, not displays), no `:missing` on the Organization parameters it keeps no presence for, and on
+ * OrganizationAffiliation no `_lastUpdated`, no `:missing`, no `:not` on ids, and sorting by `_id` (ascending)
+ * only.
+ */
+function restrictForMirror(type: StoredType, def: SearchParamDef): SearchParamDef | undefined {
+  const tokenText = (m: string): boolean => def.type === "token" && m === "text";
+  if (type === "Organization") {
+    if (def.name === "phonetic") {
+      return undefined;
+    }
+    return {
+      ...def,
+      modifiers: def.modifiers.filter(
+        (m) => !tokenText(m) && !(m === "missing" && ORG_NO_MISSING.has(def.name)),
+      ),
+    };
+  }
+  if (def.name === "_lastUpdated") {
+    // The mirror keeps no change date for relationships.
+    return undefined;
+  }
+  const idLike = def.name === "_id" || def.name === "identifier";
+  return {
+    ...def,
+    modifiers: def.modifiers.filter((m) => !tokenText(m) && m !== "missing" && !(m === "not" && idLike)),
+    sortable: def.name === "_id",
+    documentation: def.name === "_id" ? `${def.documentation} Sorts ascending only.` : def.documentation,
+  };
+}
+
 /**
  * The {@link OdsRepository} over the ODS mirror (`@fhir-facade/ods-mirror`'s `MirrorReader`, SQLite or
- * PostgreSQL): translates the FHIR conditions into the mirror's query model. What the mirror cannot express
- * (phonetic, `:text`, address-use, sorting by address) answers `not-supported` (400) rather than a wrong result.
+ * PostgreSQL): translates the FHIR conditions into the mirror's query model. What the mirror cannot express is
+ * left out of `/metadata` ({@link restrictForMirror}) and answers `not-supported` (400), never a wrong result.
  */
 export class MirrorOdsRepository implements OdsRepository {
   readonly #mirror: MirrorReader;
 
   constructor(mirror: MirrorReader) {
     this.#mirror = mirror;
+  }
+
+  restrictSearchParam(type: StoredType, def: SearchParamDef): SearchParamDef | undefined {
+    return restrictForMirror(type, def);
   }
 
   async read(type: StoredType, id: string): Promise<ReadResult> {

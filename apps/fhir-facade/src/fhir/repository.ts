@@ -1,3 +1,4 @@
+import type { SearchParamDef } from "./search-parameters.js";
 import type { RepositoryQuery } from "./search-query.js";
 
 /** The resource types a repository stores. */
@@ -51,4 +52,11 @@ export interface OdsRepository {
   search(query: RepositoryQuery): Promise<SearchPage>;
   /** Successors and predecessors of an organisation (for CodeSystem `$lookup`). */
   succession(code: string): Promise<readonly SuccessionLink[]>;
+  /**
+   * What this store can search, parameter by parameter: `undefined` = the parameter cannot be searched, else
+   * the definition narrowed to the modifiers (and sortability) the store answers. Absent = everything the FHIR
+   * core implements. The engine narrows its parser and its CapabilityStatement with it, so `/metadata` states
+   * exactly what works (a known but unanswerable parameter is 400 not-supported, never silently ignored).
+   */
+  restrictSearchParam?(type: StoredType, def: SearchParamDef): SearchParamDef | undefined;
 }

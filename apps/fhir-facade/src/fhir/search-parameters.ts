@@ -300,12 +300,55 @@ const codeSystem: readonly SearchParamDef[] = [
   },
 ];
 
-/** Supported search parameters by resource type. */
-export const SEARCH_PARAMS: Readonly<Record<ServedType, ReadonlyMap<string, SearchParamDef>>> = {
+/** Search parameters by resource type: what the parser accepts and `/metadata` states. */
+export type SearchParamTable = Readonly<Record<ServedType, ReadonlyMap<string, SearchParamDef>>>;
+
+/**
+ * Narrows a parameter definition to what a store can answer: `undefined` = the parameter is not searchable,
+ * else the definition with fewer modifiers (or not sortable). Must never widen it.
+ */
+export type SearchParamRestriction = (
+  type: "Organization" | "OrganizationAffiliation",
+  def: SearchParamDef,
+) => SearchParamDef | undefined;
+
+/** Every search parameter the FHIR core implements (the in-memory repository answers all of them). */
+export const SEARCH_PARAMS: SearchParamTable = {
   Organization: new Map(organization.map((p) => [p.name, p])),
   OrganizationAffiliation: new Map(affiliation.map((p) => [p.name, p])),
   CodeSystem: new Map(codeSystem.map((p) => [p.name, p])),
 };
+
+/**
+ * The table a store can answer: {@link SEARCH_PARAMS} narrowed by the store's restriction (the CodeSystem
+ * parameters are answered by the engine itself). The parser and `/metadata` read the result, so the
+ * CapabilityStatement states exactly what works over that store.
+ */
+export function restrictSearchParams(restrict: SearchParamRestriction | undefined): SearchParamTable {
+  if (restrict === undefined) {
+    return SEARCH_PARAMS;
+  }
+  const narrow = (type: "Organization" | "OrganizationAffiliation"): Map<string, SearchParamDef> => {
+    const out = new Map<string, SearchParamDef>();
+    for (const def of SEARCH_PARAMS[type].values()) {
+      const kept = restrict(type, def);
+      if (kept !== undefined) {
+        out.set(def.name, {
+          ...def,
+          modifiers: def.modifiers.filter((m) => kept.modifiers.includes(m)),
+          sortable: def.sortable === true && kept.sortable === true,
+          documentation: kept.documentation,
+        });
+      }
+    }
+    return out;
+  };
+  return {
+    Organization: narrow("Organization"),
+    OrganizationAffiliation: narrow("OrganizationAffiliation"),
+    CodeSystem: SEARCH_PARAMS.CodeSystem,
+  };
+}
 
 /** `_include` values per type (R4 search.html#include); `:iterate` is accepted on all of them. */
 export const INCLUDES: Readonly<Record<ServedType, readonly string[]>> = {

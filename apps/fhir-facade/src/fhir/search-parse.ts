@@ -2,7 +2,7 @@ import { parseDateRange, splitPrefix } from "./date-range.js";
 import { FhirError } from "./errors.js";
 import { splitUnescaped, unescapeValue } from "./escaping.js";
 import { INCLUDES, REVINCLUDES, SEARCH_PARAMS, isServedType } from "./search-parameters.js";
-import type { SearchParamDef, ServedType } from "./search-parameters.js";
+import type { SearchParamDef, SearchParamTable, ServedType } from "./search-parameters.js";
 import type {
   IncludeDirective,
   ParsedSearch,
@@ -75,6 +75,14 @@ export interface ParseSearchOptions {
   /** `Prefer: handling=strict`: unknown parameters are errors instead of warnings. */
   readonly strict: boolean;
   readonly limits?: SearchLimits;
+  /** The parameters the store answers (default: all of {@link SEARCH_PARAMS}); see `restrictSearchParams`. */
+  readonly table?: SearchParamTable;
+}
+
+/** What one occurrence is parsed against. */
+interface ConditionContext {
+  readonly limits: SearchLimits;
+  readonly table: SearchParamTable;
 }
 
 function invalid(message: string, expression?: string): FhirError {
@@ -239,11 +247,20 @@ function parseCondition(
   resourceType: ServedType,
   name: string,
   raw: string,
-  limits: SearchLimits,
+  context: ConditionContext,
 ): SearchCondition | undefined {
+  const { limits, table } = context;
   const { base, modifier, chain } = splitName(name);
-  const def = SEARCH_PARAMS[resourceType].get(base);
+  const def = table[resourceType].get(base);
   if (def === undefined) {
+    if (SEARCH_PARAMS[resourceType].has(base)) {
+      // Implemented by the FHIR core but not by this store (not in /metadata): refuse rather than ignore a filter.
+      throw new FhirError(
+        "not-supported",
+        `${name}: the search parameter ${base} is not supported by this server's ODS store`,
+        { expression: name },
+      );
+    }
     return undefined;
   }
   if (chain !== undefined) {
@@ -261,7 +278,7 @@ function parseCondition(
         expression: name,
       });
     }
-    const inner = parseCondition(targetType, chain, raw, limits);
+    const inner = parseCondition(targetType, chain, raw, context);
     if (inner === undefined) {
       throw new FhirError("unknown-parameter", `${name}: ${targetType} has no search parameter "${chain}"`, {
         expression: name,
@@ -330,6 +347,7 @@ function parseInclude(
  */
 export function parseSearch(options: ParseSearchOptions): ParsedSearch {
   const limits = options.limits ?? DEFAULT_SEARCH_LIMITS;
+  const table = options.table ?? SEARCH_PARAMS;
   const { resourceType, strict } = options;
   const conditions: SearchCondition[] = [];
   const used: (readonly [string, string])[] = [];
@@ -374,7 +392,7 @@ export function parseSearch(options: ParseSearchOptions): ParsedSearch {
           offset = parseNonNegativeInt(value, name, 1_000_000_000);
           break;
         case "_sort":
-          sort = parseSort(resourceType, value);
+          sort = parseSort(resourceType, table[resourceType], value);
           used.push([name, value]);
           break;
         case "_summary":
@@ -428,9 +446,9 @@ export function parseSearch(options: ParseSearchOptions): ParsedSearch {
     if (searchParamCount > limits.maxParams) {
       throw new FhirError("too-costly", `at most ${limits.maxParams} search parameters per request`);
     }
-    const condition = parseCondition(resourceType, name, value, limits);
+    const condition = parseCondition(resourceType, name, value, { limits, table });
     if (condition === undefined) {
-      const known = SEARCH_PARAMS[resourceType].has(splitName(name).base);
+      const known = table[resourceType].has(splitName(name).base);
       if (known) {
         ignored.push({ name, reason: "no values" });
         continue;
@@ -438,7 +456,7 @@ export function parseSearch(options: ParseSearchOptions): ParsedSearch {
       if (strict) {
         throw new FhirError(
           "unknown-parameter",
-          `Unknown search parameter "${name}" for ${resourceType}. Supported: ${[...SEARCH_PARAMS[resourceType].keys()].join(", ")}`,
+          `Unknown search parameter "${name}" for ${resourceType}. Supported: ${[...table[resourceType].keys()].join(", ")}`,
           { expression: name },
         );
       }
@@ -469,12 +487,16 @@ export function parseSearch(options: ParseSearchOptions): ParsedSearch {
   };
 }
 
-function parseSort(resourceType: ServedType, value: string): SortKey[] {
+function parseSort(
+  resourceType: ServedType,
+  params: ReadonlyMap<string, SearchParamDef>,
+  value: string,
+): SortKey[] {
   const keys: SortKey[] = [];
   for (const part of value.split(",")) {
     const descending = part.startsWith("-");
     const param = descending ? part.slice(1) : part;
-    const def = SEARCH_PARAMS[resourceType].get(param);
+    const def = params.get(param);
     if (def?.sortable !== true) {
       throw new FhirError("not-supported", `_sort: cannot sort ${resourceType} by "${param}"`, {
         expression: "_sort",

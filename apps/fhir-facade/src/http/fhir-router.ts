@@ -7,7 +7,14 @@ import { FhirError } from "../fhir/errors.js";
 import type { FhirRequest } from "../fhir/request.js";
 import { FHIR_JSON, negotiate } from "./negotiate.js";
 import type { WireFormat } from "./negotiate.js";
-import { baseUrlOf, isStrict, parseParams, readFormBody, splitUrl } from "./request-parts.js";
+import {
+  baseUrlOf,
+  isStrict,
+  parseParams,
+  readFormBody,
+  readOperationBody,
+  splitUrl,
+} from "./request-parts.js";
 import { sendError, sendResult } from "./send.js";
 
 /** Options of {@link createFhirHandler}. */
@@ -24,7 +31,15 @@ export interface FhirHandlerOptions {
    * ConceptMap requests for the terminology gateway mounted after this handler).
    */
   readonly delegate?: (request: FhirRequest) => boolean;
+  /**
+   * Mounted after the terminology gateway: answer only the `CodeSystem/$lookup` / `$validate-code` requests the
+   * gateway declined as local (e.g. an ODS system named only in a POST body, which it leaves in `req.body`);
+   * pass everything else on.
+   */
+  readonly onlyDeclinedByGateway?: boolean;
 }
+
+const OPERATIONS = new Set(["$lookup", "$validate-code"]);
 
 /** Default compression threshold: single resources stay uncompressed, bundles and big pages get br/gzip. */
 export const DEFAULT_COMPRESS_MIN_BYTES = 8192;
@@ -60,6 +75,12 @@ export function createFhirHandler(options: FhirHandlerOptions) {
     let pretty = false;
     try {
       const { segments, query } = splitUrl(req.url);
+      const operation =
+        segments.length === 2 && segments[0] === "CodeSystem" && OPERATIONS.has(segments[1] ?? "");
+      if (options.onlyDeclinedByGateway === true && !operation) {
+        next();
+        return;
+      }
       let params = parseParams(query);
       const fp = formatParams(params);
       pretty = fp.pretty;
@@ -67,16 +88,19 @@ export function createFhirHandler(options: FhirHandlerOptions) {
       const baseUrl = baseUrlOf(raw, options.publicBaseUrl, basePath);
       const prefer = req.headers.prefer;
       const strict = isStrict(Array.isArray(prefer) ? prefer.join(",") : prefer);
-      // Delegation is decided on the URL alone, before any body is read (the body stays for the delegate).
-      if (options.delegate?.({ method: req.method, segments, params, baseUrl, strict }) === true) {
+      // Delegation is decided on the URL alone, before any body is read (the body stays for the delegate). A POSTed
+      // operation naming its system only in the body goes to the gateway, which reads it and, when the system is
+      // an ODS one, hands it back to the handler mounted after it (`onlyDeclinedByGateway`).
+      if (
+        options.onlyDeclinedByGateway !== true &&
+        options.delegate?.({ method: req.method, segments, params, baseUrl, strict }) === true
+      ) {
         next();
         return;
       }
-      const takesForm =
-        req.method === "POST" &&
-        (segments[1] === "_search" ||
-          (segments[0] === "CodeSystem" && segments[1]?.startsWith("$") === true));
-      if (takesForm) {
+      if (operation && req.method === "POST") {
+        params = [...params, ...(await readOperationBody(raw))];
+      } else if (req.method === "POST" && segments[1] === "_search") {
         params = [...params, ...(await readFormBody(raw))];
       }
       const request: FhirRequest = { method: req.method, segments, params, baseUrl, strict };

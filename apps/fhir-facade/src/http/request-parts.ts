@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 
 import { FhirError } from "../fhir/errors.js";
+import { fromXml } from "./serialise.js";
 
 /** Longest query string accepted (the rest of the head is limited by the server's maxHeaderSize). */
 export const MAX_QUERY_LENGTH = 8192;
@@ -59,6 +60,108 @@ export function baseUrlOf(req: IncomingMessage, configured: string | undefined, 
       : "localhost";
   const encrypted = "encrypted" in req.socket && req.socket.encrypted === true;
   return `${encrypted ? "https" : "http"}://${safeHost}${basePath}`;
+}
+
+/** The body a handler before this one already read (the terminology gateway leaves it as `req.body`). */
+export function preReadBody(req: IncomingMessage): Buffer | undefined {
+  const body = (req as IncomingMessage & { body?: unknown }).body;
+  return Buffer.isBuffer(body) ? body : undefined;
+}
+
+async function readRaw(req: IncomingMessage): Promise<Buffer> {
+  const length = req.headers["content-length"];
+  if (length !== undefined && Number(length) > MAX_FORM_BYTES) {
+    req.resume();
+    throw new FhirError("too-long", `the request body is larger than ${MAX_FORM_BYTES} bytes`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_FORM_BYTES) {
+      throw new FhirError("too-long", `the request body is larger than ${MAX_FORM_BYTES} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The input parameters of a `Parameters` resource as name/value pairs: primitive `value[x]` as text, and a
+ * `valueCoding` (the `coding` input of $lookup / $validate-code) as its `system`, `code`, `version`, `display`.
+ */
+export function parametersToPairs(resource: unknown): [string, string][] {
+  if (!isRecord(resource) || resource.resourceType !== "Parameters") {
+    throw new FhirError("invalid-value", "the body is not a Parameters resource");
+  }
+  const out: [string, string][] = [];
+  const items: unknown[] = Array.isArray(resource.parameter) ? (resource.parameter as unknown[]) : [];
+  for (const item of items) {
+    if (!isRecord(item) || typeof item.name !== "string") {
+      throw new FhirError("invalid-value", "a Parameters.parameter has no name");
+    }
+    for (const [key, value] of Object.entries(item)) {
+      if (!key.startsWith("value")) {
+        continue;
+      }
+      if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
+        out.push([item.name, String(value)]);
+      } else if (key === "valueCoding" && isRecord(value)) {
+        for (const part of ["system", "code", "version", "display"]) {
+          const v = value[part];
+          if (typeof v === "string") {
+            out.push([part, v]);
+          }
+        }
+      } else {
+        throw new FhirError(
+          "not-supported",
+          `Parameters.parameter ${item.name}: ${key} is not supported here`,
+        );
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Reads the body of a POSTed operation (`CodeSystem/$lookup`, `$validate-code`; R4 operations.html#request):
+ * a form, or a `Parameters` resource in FHIR JSON or XML — also when the terminology gateway already read it
+ * (`req.body`). 415 for anything else, at most {@link MAX_FORM_BYTES}.
+ */
+export async function readOperationBody(req: IncomingMessage): Promise<[string, string][]> {
+  const contentType = req.headers["content-type"];
+  const mime = (contentType ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+  const pre = preReadBody(req);
+  if (mime === "application/x-www-form-urlencoded" || (pre === undefined && mime === "")) {
+    if (pre !== undefined) {
+      return parseParams(pre.toString("utf8").trim());
+    }
+    return readFormBody(req);
+  }
+  const json = ["application/fhir+json", "application/json", "application/json+fhir"].includes(mime);
+  const xml = ["application/fhir+xml", "application/xml", "text/xml", "application/xml+fhir"].includes(mime);
+  if (!json && !xml) {
+    req.resume();
+    throw new FhirError(
+      "unsupported-media-type",
+      `POST an operation as a form or a Parameters resource (application/fhir+json or application/fhir+xml), not ${mime === "" ? "an unlabelled body" : mime}`,
+    );
+  }
+  const text = new TextDecoder("utf-8", { fatal: false }).decode(pre ?? (await readRaw(req)));
+  let resource: unknown;
+  try {
+    resource = json ? JSON.parse(text) : fromXml(text);
+  } catch (err) {
+    throw new FhirError("invalid-value", `the body is not valid FHIR ${json ? "JSON" : "XML"}`, {
+      cause: err,
+    });
+  }
+  return parametersToPairs(resource);
 }
 
 /**

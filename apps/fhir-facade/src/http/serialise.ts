@@ -16,6 +16,11 @@ export function toXml(resource: unknown): string {
   return converter().objToXml(resource as object);
 }
 
+/** Parses FHIR XML into a resource object (FHIR.js `xmlToObj`). */
+export function fromXml(text: string): unknown {
+  return converter().xmlToObj(text);
+}
+
 /**
  * Serialises a body for the wire. Pre-serialised JSON is written as it is unless `_pretty` or XML asks for
  * more (the only case that parses it).
