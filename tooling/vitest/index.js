@@ -1,4 +1,6 @@
 // @ts-check
+import { fileURLToPath } from "node:url";
+
 import { defineConfig } from "vitest/config";
 
 /**
@@ -19,5 +21,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+    // The log-capture check over the whole suite: a test file whose output holds a secret fails (secret-guard.js).
+    setupFiles: [fileURLToPath(new URL("./secret-guard.js", import.meta.url))],
   },
 });

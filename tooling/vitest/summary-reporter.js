@@ -21,8 +21,14 @@ export default class SummaryReporter {
         else if (state === "failed") failed++;
         else skipped++;
       }
-      // A file that failed to load (syntax error, failing beforeAll) counts as a failure too.
-      if (mod.state() === "failed" && [...mod.children.allTests()].length === 0) failed++;
+      // A file that failed on its own (a syntax error, a failing beforeAll, or an afterAll such as the
+      // secret guard's) while none of its tests failed counts as one failure too.
+      if (
+        mod.state() === "failed" &&
+        ![...mod.children.allTests()].some((t) => t.result().state === "failed")
+      ) {
+        failed++;
+      }
     }
     failed += unhandledErrors.length;
     process.stdout.write(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);

@@ -7,6 +7,8 @@ import express from "express";
 import type { Express } from "express";
 import jwt from "jsonwebtoken";
 
+import { registerTestSecret } from "@fhir-facade/testkit";
+
 import { loadConfig } from "../src/config.js";
 import type { Config } from "../src/config.js";
 import { createLogger } from "../src/platform/observability/logger.js";
@@ -25,11 +27,16 @@ export const rsa = generateKeyPairSync("rsa", {
   privateKeyEncoding: { type: "pkcs8", format: "pem" },
 });
 
-/** Random API keys, and the `FACADE_API_KEYS` value that holds their hashes. */
+registerTestSecret(rsa.privateKey);
+
+/**
+ * Random API keys, and the `FACADE_API_KEYS` value that holds their hashes. Registered with the suite-wide secret
+ * guard: no test's output may show them.
+ */
 export const KEYS = {
-  reader: "rk_3c9f1a7e55d24b0f9e8a6c1d2b3a4f5e",
-  terminologyOnly: "rk_7b1e2d3c4a5f60718293a4b5c6d7e8f9",
-  metrics: "rk_0a1b2c3d4e5f60718293a4b5c6d7e8f0",
+  reader: registerTestSecret("rk_3c9f1a7e55d24b0f9e8a6c1d2b3a4f5e"),
+  terminologyOnly: registerTestSecret("rk_7b1e2d3c4a5f60718293a4b5c6d7e8f9"),
+  metrics: registerTestSecret("rk_0a1b2c3d4e5f60718293a4b5c6d7e8f0"),
 };
 export const API_KEYS_JSON = JSON.stringify([
   {

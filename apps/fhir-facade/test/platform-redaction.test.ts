@@ -1,5 +1,6 @@
 import { inspect } from "node:util";
 
+import { registerTestSecret } from "@fhir-facade/testkit";
 import express from "express";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
@@ -21,10 +22,10 @@ import {
 } from "./platform-harness.js";
 
 const SECRETS = {
-  clientSecret: "tc-client-secret-Zq81",
-  trudKey: "trud-api-key-Hh72kk",
-  redisPassword: "redis-pw-Kk19",
-  dbPassword: "db-pw-Ll77",
+  clientSecret: registerTestSecret("tc-client-secret-Zq81"),
+  trudKey: registerTestSecret("trud-api-key-Hh72kk"),
+  redisPassword: registerTestSecret("redis-pw-Kk19"),
+  dbPassword: registerTestSecret("db-pw-Ll77"),
 };
 
 const env = {

@@ -1,6 +1,7 @@
 import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
 
 import { FakeServer } from "../http/fake-server.js";
+import { registerTestSecret } from "../secrets.js";
 import type { FakeRequest, FakeResponse } from "../http/fake-server.js";
 import { fakeCapabilityStatement, fakeTerminologyCapabilities } from "./fake-capabilities.js";
 import { ParameterError, readOperationParams } from "./fhir-params.js";
@@ -103,14 +104,14 @@ export async function startFakeTerminologyServer(
   const clock = options.clock ?? Date.now;
   let contentVersion = options.contentVersion ?? 1667879415644;
 
-  const secret = randomBytes(18).toString("base64url");
+  const secret = registerTestSecret(randomBytes(18).toString("base64url"));
   const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   const credentials: FakeTerminologyCredentials = {
     keycloak: { clientId: "facade", clientSecret: secret },
     nhs: {
       clientId: "facade-api-key",
       kid: "facade-kid-1",
-      privateKeyPem: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+      privateKeyPem: registerTestSecret(privateKey.export({ type: "pkcs8", format: "pem" }).toString()),
     },
   };
   const publicKeyPem = publicKey.export({ type: "spki", format: "pem" }).toString();

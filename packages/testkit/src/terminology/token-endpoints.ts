@@ -14,6 +14,8 @@
  */
 import { randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 
+import { registerTestSecret } from "../secrets.js";
+
 import jwt from "jsonwebtoken";
 
 import type { FakeRequest, FakeResponse, FakeServer } from "../http/fake-server.js";
@@ -130,7 +132,7 @@ class TokenStore {
   }
 
   issue(prefix: string, clientId: string, scope: string | undefined, lifetimeSeconds: number): string {
-    const token = `${prefix}.${randomBytes(24).toString("base64url")}`;
+    const token = registerTestSecret(`${prefix}.${randomBytes(24).toString("base64url")}`);
     const now = this.clock();
     this.#tokens.set(token, {
       token: { clientId, scope, issuedAt: now, expiresAt: now + lifetimeSeconds * 1000 },
@@ -273,6 +275,9 @@ export function addKeycloakTokenEndpoint(
   const store = new TokenStore(options.clock ?? Date.now);
   const wrongSecretError = options.wrongSecretError ?? "unauthorized_client";
   const clients = new Map(options.clients.map((c) => [c.clientId, c]));
+  for (const client of options.clients) {
+    registerTestSecret(client.clientSecret);
+  }
 
   const refuse = (status: number, error: string, description: string): FakeResponse => {
     store.rejections.push({ status, error, errorDescription: description });

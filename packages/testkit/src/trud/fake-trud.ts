@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 
 import { FakeServer } from "../http/fake-server.js";
+import { registerTestSecret } from "../secrets.js";
 import type { FakeRequest, FakeResponse } from "../http/fake-server.js";
 import { contentRange, contentSize } from "./content.js";
 import type { FakeTrudContent } from "./content.js";
@@ -15,9 +16,9 @@ import {
 import type { FakeTrudRelease, FakeTrudSigner, SupportFiles } from "./release-files.js";
 
 /** The key the fake accepts by default: 40 lower-case hex characters, like every real key seen. */
-export const FAKE_TRUD_API_KEY = "5ec2e7ba11fa4e0c0ffee5eedf00dcafe1234567";
+export const FAKE_TRUD_API_KEY = registerTestSecret("5ec2e7ba11fa4e0c0ffee5eedf00dcafe1234567");
 /** A key the fake knows but treats as disabled (401), e.g. after the account's password changed. */
-export const FAKE_TRUD_DISABLED_KEY = "d15ab1edd15ab1edd15ab1edd15ab1edd15ab1ed";
+export const FAKE_TRUD_DISABLED_KEY = registerTestSecret("d15ab1edd15ab1edd15ab1edd15ab1edd15ab1ed");
 
 /** The exact 401 message a live test with an expired key observed (upstream-trud.md §1.5). */
 const DISABLED_MESSAGE = "UNAUTHORIZED: API access is disabled for the requesting account.";

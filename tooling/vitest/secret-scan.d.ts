@@ -1,0 +1,5 @@
+export interface SecretFinding {
+  readonly kind: string;
+  readonly line: string;
+}
+export declare function findSecrets(text: string, secrets: Iterable<string>): SecretFinding[];
