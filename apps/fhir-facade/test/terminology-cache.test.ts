@@ -48,7 +48,7 @@ describe("memory cache", () => {
     expect(g.gateway.stats.cacheHits).toBe(1);
   });
 
-  test("GET and POST forms (query, form, JSON Parameters in any order) share one entry", async () => {
+  test("GET and POST forms (query, form, JSON or XML Parameters in any order) share one entry", async () => {
     const g = await harness();
     await g.get(`CodeSystem/$lookup?system=${encodeURIComponent(SIMPLE)}&code=code1`);
     const form = await g.post(
@@ -69,7 +69,18 @@ describe("memory cache", () => {
       "application/fhir+json",
     );
     expect(json.headers.get("x-cache")).toBe("HIT");
-    expect(upstreamCount(g)).toBe(1);
+    const xmlBody = await g.post(
+      "CodeSystem/$lookup",
+      `<Parameters xmlns="http://hl7.org/fhir"><parameter><name value="system"/><valueUri value="${SIMPLE}"/></parameter>` +
+        `<parameter><name value="code"/><valueCode value="code1"/></parameter></Parameters>`,
+      "application/fhir+xml",
+    );
+    expect(xmlBody.status).toBe(200);
+    expect(xmlBody.headers.get("x-cache")).toBe("HIT");
+    // A malformed XML body is not read as parameters: keyed by its bytes, so it cannot meet another form.
+    const malformed = await g.post("CodeSystem/$lookup", "<Parameters xmlns=", "application/fhir+xml");
+    expect(malformed.headers.get("x-cache")).not.toBe("HIT");
+    expect(upstreamCount(g)).toBe(2);
     // Accept and Accept-Language are part of the key.
     const xml = await g.get(`CodeSystem/$lookup?system=${encodeURIComponent(SIMPLE)}&code=code1`, {
       accept: "application/fhir+xml",
@@ -79,7 +90,7 @@ describe("memory cache", () => {
       "accept-language": "de",
     });
     expect(de.headers.get("x-cache")).toBe("MISS");
-    expect(upstreamCount(g)).toBe(3);
+    expect(upstreamCount(g)).toBe(4);
   });
 
   test("after the TTL the entry is revalidated with If-None-Match (304 upstream) and served again", async () => {

@@ -245,6 +245,14 @@ describe("faithful pass-through", () => {
     expect(all.total).toBe(all.entry.length);
     const ods = all.entry.find((e) => e.resource.url === "https://fhir.nhs.uk/Id/ods-organization-code");
     expect(ods?.fullUrl.startsWith(`${h.base}/CodeSystem/`)).toBe(true);
+    // The XML answer carries the same entries (merged through FHIR.js), and still no upstream URL.
+    const xml = await h.get("CodeSystem?_format=xml");
+    expect(xml.headers.get("content-type")).toContain("application/fhir+xml");
+    const text = await xml.text();
+    expect(text).toContain('<url value="https://fhir.nhs.uk/Id/ods-organization-code"/>');
+    expect(text).toContain(`<url value="${SIMPLE}"/>`);
+    expect(text).toContain(`<total value="${all.total}"/>`);
+    expect(text).not.toContain(h.tx.fhirBase);
   });
 
   test("TerminologyCapabilities: upstream's, rewritten, with the ODS code systems added; /metadata is the facade's", async () => {
@@ -262,6 +270,10 @@ describe("faithful pass-through", () => {
     const uris = caps.codeSystem.map((c) => c.uri);
     expect(uris).toContain(SCT);
     expect(uris).toContain("https://fhir.nhs.uk/Id/ods-organization-code");
+    const xml = await (await h.get("metadata?mode=terminology&_format=xml")).text();
+    expect(xml).toContain("<TerminologyCapabilities");
+    expect(xml).toContain('<uri value="https://fhir.nhs.uk/Id/ods-organization-code"/>');
+    expect(xml).not.toContain(h.tx.fhirBase);
     const cap = (await (await h.get("metadata")).json()) as {
       resourceType: string;
       rest: { resource: { type: string }[] }[];

@@ -2,6 +2,7 @@ import { once } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 
 import { FIXED_ODS_CODE_SYSTEMS, ODS_ORGANIZATION_CODE } from "../fhir/ods-code-systems.js";
+import { fromXml, toXml } from "../http/serialise.js";
 import { classifyTerminologyRequest, isIdempotent } from "./allow-list.js";
 import type { TerminologyRoute } from "./allow-list.js";
 import { RequestBudget } from "./budget.js";
@@ -467,17 +468,22 @@ export function createTerminologyGateway(options: TerminologyGatewayOptions): Te
     }
     const xml = (contentType ?? "").includes("xml");
     let text = body.toString("utf8");
-    if (!xml && ctx.route.kind === "metadata") {
-      text = mergeTerminologyCapabilities(text, local.codeSystems());
-    } else if (!xml && ctx.route.kind === "search" && ctx.route.type === "CodeSystem") {
-      text = mergeCodeSystemSearch(
-        text,
-        local.codeSystems(),
-        new URLSearchParams(
-          ctx.params === undefined ? ctx.query : ctx.params.map(([k, v]): [string, string] => [k, v]),
-        ),
-        ctx.rewriter.to,
-      );
+    const merge =
+      ctx.route.kind === "metadata"
+        ? (json: string): string => mergeTerminologyCapabilities(json, local.codeSystems())
+        : ctx.route.kind === "search" && ctx.route.type === "CodeSystem"
+          ? (json: string): string =>
+              mergeCodeSystemSearch(
+                json,
+                local.codeSystems(),
+                new URLSearchParams(
+                  ctx.params === undefined ? ctx.query : ctx.params.map(([k, v]): [string, string] => [k, v]),
+                ),
+                ctx.rewriter.to,
+              )
+          : undefined;
+    if (merge !== undefined) {
+      text = xml ? mergeXml(text, merge) : merge(text);
     }
     const rewritten = xml ? rewriteXmlBody(text, ctx.rewriter) : rewriteJsonBody(text, ctx.rewriter);
     return rewritten === body.toString("utf8") ? body : Buffer.from(rewritten, "utf8");
@@ -618,4 +624,19 @@ export function createTerminologyGateway(options: TerminologyGatewayOptions): Te
       await store?.close?.();
     },
   };
+}
+
+/**
+ * Merges the local ODS code systems into an XML answer: through FHIR.js to JSON, the same merge as for JSON, back
+ * to XML. An answer FHIR.js cannot read is passed through unmerged rather than refused.
+ */
+function mergeXml(text: string, merge: (json: string) => string): string {
+  let json: string;
+  try {
+    json = JSON.stringify(fromXml(text));
+  } catch {
+    return text;
+  }
+  const merged = merge(json);
+  return merged === json ? text : toXml(JSON.parse(merged));
 }

@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
 
+import { fromXml } from "../http/serialise.js";
+
 /** Operation or search parameters as (name, value) pairs. */
 export type ParamPairs = readonly (readonly [string, string])[];
 
@@ -29,8 +31,9 @@ export function bodyKind(contentType: string | undefined): BodyKind | undefined 
 /**
  * Reads the parameters of a request in one form whatever way they were sent: query string, form body, or a
  * JSON `Parameters` resource (primitive `value[x]` as text; complex values, `part` and `resource` as canonical
- * JSON). Returns `undefined` when the body cannot be read this way (XML, malformed JSON): such requests are
- * keyed by a hash of their bytes instead and never share an entry with another form.
+ * JSON). An XML `Parameters` body is read through FHIR.js into the same JSON shape, so every form of one call
+ * gives the same pairs. Returns `undefined` when the body cannot be read this way (malformed JSON or XML, not a
+ * Parameters resource): such requests are keyed by a hash of their bytes instead and never share an entry.
  */
 export function readParams(query: string, body?: { kind: BodyKind; bytes: Buffer }): ParamPairs | undefined {
   const pairs: [string, string][] = [...new URLSearchParams(query)];
@@ -41,12 +44,10 @@ export function readParams(query: string, body?: { kind: BodyKind; bytes: Buffer
     pairs.push(...new URLSearchParams(body.bytes.toString("utf8")));
     return pairs;
   }
-  if (body.kind === "xml") {
-    return undefined;
-  }
   let doc: unknown;
   try {
-    doc = JSON.parse(body.bytes.toString("utf8"));
+    const text = body.bytes.toString("utf8");
+    doc = body.kind === "xml" ? fromXml(text) : JSON.parse(text);
   } catch {
     return undefined;
   }
