@@ -6,6 +6,7 @@ import { join, resolve } from "node:path";
 import { z } from "zod";
 
 import type { ApiKeyRecord } from "./platform/auth/api-keys.js";
+import { ASYMMETRIC_JWT_ALGORITHMS } from "./platform/auth/jwt.js";
 import { isSmartScope } from "./platform/auth/scopes.js";
 import type { Secret } from "./platform/secret.js";
 import { SETTINGS } from "./platform/settings.js";
@@ -321,19 +322,7 @@ function buildJwt(v: SettingValues, problems: string[]): JwtConfig | undefined {
       problems.push(`${SETTINGS.jwtPublicKey.env}: not a PEM public key`);
     }
   }
-  const allowed = new Set([
-    "RS256",
-    "RS384",
-    "RS512",
-    "PS256",
-    "PS384",
-    "PS512",
-    "ES256",
-    "ES384",
-    "ES512",
-    "EdDSA",
-  ]);
-  const bad = v.jwtAlgorithms.filter((a) => !allowed.has(a));
+  const bad = v.jwtAlgorithms.filter((a) => !ASYMMETRIC_JWT_ALGORITHMS.has(a));
   if (bad.length > 0 || v.jwtAlgorithms.length === 0) {
     problems.push(
       `${SETTINGS.jwtAlgorithms.env}: ${bad.length > 0 ? `refused ${bad.join(", ")}; ` : ""}only asymmetric algorithms (RS*, PS*, ES*, EdDSA) are allowed, never none or HS*`,

@@ -6,6 +6,7 @@ import type { Algorithm, JwtPayload } from "jsonwebtoken";
 import { JwksClient } from "jwks-rsa";
 
 import { PlatformError } from "../errors.js";
+import { DEFAULT_JWT_ALGORITHMS } from "../settings.js";
 import type { Client } from "./api-keys.js";
 import { parseScopes } from "./scopes.js";
 
@@ -32,18 +33,8 @@ export interface JwtVerifier {
   verify(token: string): Promise<Client>;
 }
 
-const ASYMMETRIC = new Set([
-  "RS256",
-  "RS384",
-  "RS512",
-  "PS256",
-  "PS384",
-  "PS512",
-  "ES256",
-  "ES384",
-  "ES512",
-  "EdDSA",
-]);
+/** The JWT algorithms the facade can accept: asymmetric only (never `none`, never HS*). */
+export const ASYMMETRIC_JWT_ALGORITHMS: ReadonlySet<string> = new Set([...DEFAULT_JWT_ALGORITHMS, "EdDSA"]);
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 const MAX_TOKEN = 16_384;
 
@@ -93,7 +84,7 @@ function describeJwtError(err: unknown): string {
  * `azp` or `sub`.
  */
 export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
-  const algorithms = options.algorithms.filter((a) => ASYMMETRIC.has(a)) as Algorithm[];
+  const algorithms = options.algorithms.filter((a) => ASYMMETRIC_JWT_ALGORITHMS.has(a)) as Algorithm[];
   if (algorithms.length === 0) {
     throw new TypeError("JWT verifier: no asymmetric algorithm allowed");
   }
