@@ -6,8 +6,9 @@
  * output holds a secret (see secret-scan.js). This is the log-capture test over the whole suite: any log line,
  * error print or debug output that leaks a client secret, token, API key, TRUD key or private key fails CI.
  *
- * A test that needs to inspect or discard what was captured uses the handle on
- * `globalThis[Symbol.for("@fhir-facade/vitest-config/captured-output")]` ({ text(), clear() }).
+ * Output that never reaches a descriptor (a logger writing to memory, a child process's piped output) is fed in
+ * through the handle on `globalThis[Symbol.for("@fhir-facade/vitest-config/captured-output")]`
+ * ({ record(text), text(), clear() }; the testkit's `feedSecretGuard` wraps it).
  */
 import fs from "node:fs";
 import { syncBuiltinESMExports } from "node:module";
@@ -22,7 +23,7 @@ const OUTPUT_KEY = Symbol.for("@fhir-facade/vitest-config/captured-output");
 const PATCHED = Symbol.for("@fhir-facade/vitest-config/console-patched");
 const MAX_CAPTURE = 64 * 1024 * 1024;
 
-/** @typedef {{ chunks: string[], size: number, truncated: boolean, text(): string, clear(): void }} Capture */
+/** @typedef {{ chunks: string[], size: number, truncated: boolean, text(): string, clear(): void, record(text: string): void }} Capture */
 
 const holder = /** @type {Record<symbol, unknown>} */ (/** @type {unknown} */ (globalThis));
 
@@ -119,6 +120,9 @@ function capture() {
       this.chunks = [];
       this.size = 0;
       this.truncated = false;
+    },
+    record(text) {
+      record(this, text);
     },
   };
   holder[OUTPUT_KEY] = created;

@@ -7,7 +7,7 @@ import express from "express";
 import type { Express } from "express";
 import jwt from "jsonwebtoken";
 
-import { registerTestSecret } from "@fhir-facade/testkit";
+import { feedSecretGuard, registerTestSecret } from "@fhir-facade/testkit";
 
 import { loadConfig } from "../src/config.js";
 import type { Config } from "../src/config.js";
@@ -99,6 +99,7 @@ export function captureLogs(
     destination: {
       write(line: string) {
         lines.push(line);
+        feedSecretGuard(line); // every captured log line is scanned by the suite-wide secret guard
       },
     },
   });

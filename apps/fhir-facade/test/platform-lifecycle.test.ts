@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
+import { feedSecretGuard } from "@fhir-facade/testkit";
 import { afterEach, describe, expect, test } from "vitest";
 
 import { drain } from "../src/platform/server.js";
@@ -48,8 +49,15 @@ function start(env: Record<string, string>): {
   children.push(child);
   let stdout = "";
   let stderr = "";
-  child.stdout?.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+  // The real process's logs and messages are scanned by the suite-wide secret guard too.
+  child.stdout?.on("data", (d: Buffer) => {
+    stdout += d.toString();
+    feedSecretGuard(d.toString());
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    stderr += d.toString();
+    feedSecretGuard(d.toString());
+  });
   const exit = new Promise<Exit>((resolve) => {
     child.on("exit", (code) => {
       // Let the pipes drain.

@@ -7,7 +7,7 @@ export type { FakeHandler, FakeRequest, FakeResponse, RecordedRequest } from "./
 export { FaultInjector } from "./http/faults.js";
 export type { Fault, FaultRule } from "./http/faults.js";
 export { meetsTarget, reportBench } from "./bench-report.js";
-export { registerTestSecret, registeredTestSecrets, TEST_SECRETS_KEY } from "./secrets.js";
+export { feedSecretGuard, registerTestSecret, registeredTestSecrets, TEST_SECRETS_KEY } from "./secrets.js";
 export type { BenchRatio, BenchReport } from "./bench-report.js";
 export { FAKE_TRUD_API_KEY, FAKE_TRUD_DISABLED_KEY, FakeTrud } from "./trud/fake-trud.js";
 export type { FakeTrudItemInit, FakeTrudOptions, FakeTrudReleaseInit } from "./trud/fake-trud.js";

@@ -4,7 +4,7 @@ import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { findSecrets } from "@fhir-facade/vitest-config/secret-scan";
 import { describe, expect, test } from "vitest";
 
-import { registerTestSecret, registeredTestSecrets } from "./secrets.js";
+import { feedSecretGuard, registerTestSecret, registeredTestSecrets } from "./secrets.js";
 
 interface Capture {
   text(): string;
@@ -87,19 +87,21 @@ describe("findSecrets (the scan behind the suite-wide log check)", () => {
 });
 
 describe("the capture behind the suite-wide check", () => {
-  test("sees process.stdout, raw fd writes (pino's destination) and the console", () => {
+  test("sees process.stdout, raw fd writes (pino's destination), the console and fed output", () => {
     const secret = registerTestSecret(`guard-probe-${randomBytes(6).toString("hex")}`);
     const handle = capture();
     handle.clear();
     process.stdout.write(`stream ${secret}-a\n`);
     writeSync(2, `raw ${secret}-b\n`);
     console.warn("console %s-c", secret);
+    feedSecretGuard(`fed ${secret}-d\n`);
     const text = handle.text();
     // Discard it, or this file would (rightly) fail the guard's own check after its tests.
     handle.clear();
     expect(text).toContain(`stream ${secret}-a`);
     expect(text).toContain(`raw ${secret}-b`);
     expect(text).toContain(`console ${secret}-c`);
+    expect(text).toContain(`fed ${secret}-d`);
     expect(findSecrets(text, registeredTestSecrets()).length).toBeGreaterThan(0);
   });
 });

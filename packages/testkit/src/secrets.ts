@@ -43,3 +43,20 @@ export function registerTestSecret<T extends string>(value: T): T {
 export function registeredTestSecrets(): readonly string[] {
   return [...registry()];
 }
+
+/**
+ * Hands output that never reaches stdout or stderr (a logger writing to memory, a child process's piped output)
+ * to the suite-wide secret guard, which scans it with everything else the test file wrote. Does nothing outside
+ * the workspace's vitest preset.
+ *
+ * @example
+ * ```ts
+ * const logger = createLogger({ destination: { write: (line) => { lines.push(line); feedSecretGuard(line); } } });
+ * ```
+ */
+export function feedSecretGuard(text: string): void {
+  const handle = (globalThis as unknown as Record<symbol, { record?: (text: string) => void } | undefined>)[
+    Symbol.for("@fhir-facade/vitest-config/captured-output")
+  ];
+  handle?.record?.(text);
+}
