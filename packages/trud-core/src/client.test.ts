@@ -39,12 +39,21 @@ afterEach(async () => {
   await trud.close();
 });
 
+/** The transports the error tests run through: the built-in node:http one, and injected fetches. */
+const TRANSPORTS: readonly (readonly [string, FetchLike | undefined])[] = [
+  ["node:http (no fetch injected)", undefined],
+  ["an injected globalThis.fetch", globalThis.fetch],
+  ["an injected node-fetch v3", nodeFetch],
+];
+let transport: Partial<TrudClientOptions> = {};
+
 function client(options: Partial<TrudClientOptions> = {}): TrudClient {
   return new TrudClient({
     apiKey: KEY,
     baseUrl: trud.url,
     sleep: () => Promise.resolve(),
     onEvent: (e) => events.push(e),
+    ...transport,
     ...options,
   });
 }
@@ -118,116 +127,125 @@ describe("listing releases", () => {
   });
 });
 
-describe("errors, each with the key redacted", () => {
-  test("400 unknown key", async () => {
-    const error = await failure(
-      client({ apiKey: "0000000000000000000000000000000000000bad" }).listReleases(58),
-    );
-    expect(error.code).toBe("invalid-key");
-    expect(error.status).toBe(400);
-    expect(visible(error)).not.toContain("0000000000000000000000000000000000000bad");
+describe.each(TRANSPORTS)("through %s", (_name, fetch) => {
+  beforeEach(() => {
+    transport = fetch === undefined ? {} : { fetch };
+  });
+  afterEach(() => {
+    transport = {};
   });
 
-  test("401 disabled key, with TRUD's message and a hint", async () => {
-    const error = await failure(client({ apiKey: FAKE_TRUD_DISABLED_KEY }).listReleases(58));
-    expect(error.code).toBe("key-disabled");
-    expect(error.message).toContain("API access is disabled");
-    expect(error.message).toContain("password");
-    expect(visible(error)).not.toContain(FAKE_TRUD_DISABLED_KEY);
-  });
+  describe("errors, each with the key redacted", () => {
+    test("400 unknown key", async () => {
+      const error = await failure(
+        client({ apiKey: "0000000000000000000000000000000000000bad" }).listReleases(58),
+      );
+      expect(error.code).toBe("invalid-key");
+      expect(error.status).toBe(400);
+      expect(visible(error)).not.toContain("0000000000000000000000000000000000000bad");
+    });
 
-  test("404 unknown item and unsubscribed item: TRUD's message echoes the key; ours does not", async () => {
-    for (const item of [4040, 77]) {
-      const error = await failure(client().listReleases(item));
-      expect(error.code).toBe("item-not-found");
-      expect(error.message).toContain("No releases found for API key <REDACTED>");
-      expect(error.message).toContain(`item ${item}`);
+    test("401 disabled key, with TRUD's message and a hint", async () => {
+      const error = await failure(client({ apiKey: FAKE_TRUD_DISABLED_KEY }).listReleases(58));
+      expect(error.code).toBe("key-disabled");
+      expect(error.message).toContain("API access is disabled");
+      expect(error.message).toContain("password");
+      expect(visible(error)).not.toContain(FAKE_TRUD_DISABLED_KEY);
+    });
+
+    test("404 unknown item and unsubscribed item: TRUD's message echoes the key; ours does not", async () => {
+      for (const item of [4040, 77]) {
+        const error = await failure(client().listReleases(item));
+        expect(error.code).toBe("item-not-found");
+        expect(error.message).toContain("No releases found for API key <REDACTED>");
+        expect(error.message).toContain(`item ${item}`);
+        expect(visible(error)).not.toContain(KEY);
+      }
+    });
+
+    test("403 is mapped", async () => {
+      trud.faults.add({ path: "/trud/", fault: { kind: "status", status: 403 } });
+      expect((await failure(client().listReleases(58))).code).toBe("forbidden");
+    });
+
+    test("429 and 5xx are retried with backoff, honouring Retry-After", async () => {
+      // The fake consumes every matching rule on one request, so each next fault is queued while we back off.
+      const queue = [500, 502, 503];
+      const sleeps: number[] = [];
+      trud.faults.add({
+        path: "/trud/",
+        fault: { kind: "status", status: 429, retryAfterSeconds: 2 },
+        times: 1,
+      });
+      const sleep = (ms: number): Promise<void> => {
+        sleeps.push(ms);
+        const status = queue.shift();
+        if (status !== undefined) {
+          trud.faults.add({ path: "/trud/", fault: { kind: "status", status }, times: 1 });
+        }
+        return Promise.resolve();
+      };
+      const c = client({ sleep, retry: { retries: 4, baseDelayMs: 100 } });
+      expect((await c.listReleases(58)).releases).toHaveLength(2);
+      expect(sleeps).toHaveLength(4);
+      expect(sleeps[0]).toBeGreaterThanOrEqual(2000);
+      expect(events.filter((e) => e.type === "retry")).toHaveLength(4);
+      expect(JSON.stringify(events)).not.toContain(KEY);
+    });
+
+    test("5xx that never ends is `unavailable` with a maintenance hint (non-JSON body)", async () => {
+      trud.faults.add({
+        path: "/trud/",
+        fault: { kind: "status", status: 503, body: "<html>down</html>", contentType: "text/html" },
+      });
+      const error = await failure(client({ retry: { retries: 2 } }).listReleases(58));
+      expect(error.code).toBe("unavailable");
+      expect(error.message).toContain("maintenance");
+      expect(trud.server.count("/trud/")).toBe(3);
+    });
+
+    test("429 beyond the allowed Retry-After fails at once as rate-limited", async () => {
+      trud.faults.add({ path: "/trud/", fault: { kind: "status", status: 429, retryAfterSeconds: 3600 } });
+      expect((await failure(client().listReleases(58))).code).toBe("rate-limited");
+      expect(trud.server.count("/trud/")).toBe(1);
+    });
+
+    test("connection reset, truncated body and wrong Content-Length are retried", async () => {
+      const queue: Fault[] = [
+        { kind: "truncate", bytes: 20 },
+        { kind: "wrong-length", delta: 40 },
+      ];
+      trud.faults.add({ path: "/trud/", fault: { kind: "reset" }, times: 1 });
+      const sleep = (): Promise<void> => {
+        const fault = queue.shift();
+        if (fault) {
+          trud.faults.add({ path: "/trud/", fault, times: 1 });
+        }
+        return Promise.resolve();
+      };
+      expect((await client({ sleep }).listReleases(58)).releases).toHaveLength(2);
+      expect(events.filter((e) => e.type === "retry")).toHaveLength(3);
+    });
+
+    test("a hang times out per request; after the retries it is `timeout`", async () => {
+      trud.faults.add({ path: "/trud/", fault: { kind: "hang" } });
+      const error = await failure(client({ requestTimeoutMs: 100, retry: { retries: 1 } }).listReleases(58));
+      expect(error.code).toBe("timeout");
+      expect(trud.server.count("/trud/")).toBe(2);
+    });
+
+    test("latency below the timeout is fine", async () => {
+      trud.faults.add({ path: "/trud/", fault: { kind: "latency", ms: 50 } });
+      expect((await client({ requestTimeoutMs: 5000 }).listReleases(58)).releases).toHaveLength(2);
+    });
+
+    test("a network failure (nothing listening) is `network`, with the key redacted", async () => {
+      const url = trud.url;
+      await trud.close();
+      const error = await failure(client({ baseUrl: url, retry: { retries: 1 } }).listReleases(58));
+      expect(error.code).toBe("network");
       expect(visible(error)).not.toContain(KEY);
-    }
-  });
-
-  test("403 is mapped", async () => {
-    trud.faults.add({ path: "/trud/", fault: { kind: "status", status: 403 } });
-    expect((await failure(client().listReleases(58))).code).toBe("forbidden");
-  });
-
-  test("429 and 5xx are retried with backoff, honouring Retry-After", async () => {
-    // The fake consumes every matching rule on one request, so each next fault is queued while we back off.
-    const queue = [500, 502, 503];
-    const sleeps: number[] = [];
-    trud.faults.add({
-      path: "/trud/",
-      fault: { kind: "status", status: 429, retryAfterSeconds: 2 },
-      times: 1,
     });
-    const sleep = (ms: number): Promise<void> => {
-      sleeps.push(ms);
-      const status = queue.shift();
-      if (status !== undefined) {
-        trud.faults.add({ path: "/trud/", fault: { kind: "status", status }, times: 1 });
-      }
-      return Promise.resolve();
-    };
-    const c = client({ sleep, retry: { retries: 4, baseDelayMs: 100 } });
-    expect((await c.listReleases(58)).releases).toHaveLength(2);
-    expect(sleeps).toHaveLength(4);
-    expect(sleeps[0]).toBeGreaterThanOrEqual(2000);
-    expect(events.filter((e) => e.type === "retry")).toHaveLength(4);
-    expect(JSON.stringify(events)).not.toContain(KEY);
-  });
-
-  test("5xx that never ends is `unavailable` with a maintenance hint (non-JSON body)", async () => {
-    trud.faults.add({
-      path: "/trud/",
-      fault: { kind: "status", status: 503, body: "<html>down</html>", contentType: "text/html" },
-    });
-    const error = await failure(client({ retry: { retries: 2 } }).listReleases(58));
-    expect(error.code).toBe("unavailable");
-    expect(error.message).toContain("maintenance");
-    expect(trud.server.count("/trud/")).toBe(3);
-  });
-
-  test("429 beyond the allowed Retry-After fails at once as rate-limited", async () => {
-    trud.faults.add({ path: "/trud/", fault: { kind: "status", status: 429, retryAfterSeconds: 3600 } });
-    expect((await failure(client().listReleases(58))).code).toBe("rate-limited");
-    expect(trud.server.count("/trud/")).toBe(1);
-  });
-
-  test("connection reset, truncated body and wrong Content-Length are retried", async () => {
-    const queue: Fault[] = [
-      { kind: "truncate", bytes: 20 },
-      { kind: "wrong-length", delta: 40 },
-    ];
-    trud.faults.add({ path: "/trud/", fault: { kind: "reset" }, times: 1 });
-    const sleep = (): Promise<void> => {
-      const fault = queue.shift();
-      if (fault) {
-        trud.faults.add({ path: "/trud/", fault, times: 1 });
-      }
-      return Promise.resolve();
-    };
-    expect((await client({ sleep }).listReleases(58)).releases).toHaveLength(2);
-    expect(events.filter((e) => e.type === "retry")).toHaveLength(3);
-  });
-
-  test("a hang times out per request; after the retries it is `timeout`", async () => {
-    trud.faults.add({ path: "/trud/", fault: { kind: "hang" } });
-    const error = await failure(client({ requestTimeoutMs: 100, retry: { retries: 1 } }).listReleases(58));
-    expect(error.code).toBe("timeout");
-    expect(trud.server.count("/trud/")).toBe(2);
-  });
-
-  test("latency below the timeout is fine", async () => {
-    trud.faults.add({ path: "/trud/", fault: { kind: "latency", ms: 50 } });
-    expect((await client({ requestTimeoutMs: 5000 }).listReleases(58)).releases).toHaveLength(2);
-  });
-
-  test("a network failure (nothing listening) is `network`, with the key redacted", async () => {
-    const url = trud.url;
-    await trud.close();
-    const error = await failure(client({ baseUrl: url, retry: { retries: 1 } }).listReleases(58));
-    expect(error.code).toBe("network");
-    expect(visible(error)).not.toContain(KEY);
   });
 });
 

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { Hash } from "node:crypto";
 import { open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
+import type { IncomingMessage } from "node:http";
 import { dirname } from "node:path";
 
 import { clientInternals } from "./client.js";
@@ -9,6 +10,7 @@ import type { TrudClient } from "./client.js";
 import { TrudError } from "./errors.js";
 import { bodyChunks, cancelBody, openOnce, readFailure, retryable, withRetries } from "./http.js";
 import type { Opened } from "./http.js";
+import { nativeBody } from "./native-http.js";
 import type { TrudRelease } from "./release.js";
 
 /** What {@link downloadArchive} needs. */
@@ -334,18 +336,26 @@ async function loadPartial(
   return size;
 }
 
-async function streamBody(
-  opened: Opened,
-  context: {
-    readonly handle: FileHandle;
-    readonly session: Session;
-    readonly expected: number;
-    readonly idleTimeoutMs: number;
-    readonly onProgress: () => void;
-    readonly display: string;
-    readonly apiKey: string;
-  },
-): Promise<void> {
+interface StreamContext {
+  readonly handle: FileHandle;
+  readonly session: Session;
+  readonly expected: number;
+  readonly idleTimeoutMs: number;
+  readonly onProgress: () => void;
+  readonly display: string;
+  readonly apiKey: string;
+}
+
+/**
+ * Reads a body into the partial file at `session.offset`, hashing each chunk as it arrives. On any failure
+ * the bytes already hashed are written before the error is thrown, so the file always holds exactly
+ * `session.offset` bytes, all of them hashed (what a resume relies on).
+ */
+async function streamBody(opened: Opened, context: StreamContext): Promise<void> {
+  const native = nativeBody(opened.response);
+  if (native !== undefined) {
+    return streamNative(native, opened, context);
+  }
   const { handle, session, expected } = context;
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
@@ -399,6 +409,166 @@ async function streamBody(
   } finally {
     clearTimeout(idle);
   }
+}
+
+/** Bytes gathered before a write is issued on the native path. */
+const WRITE_BATCH_BYTES = 1024 * 1024;
+/** Bytes received but not yet written at which the native path pauses the socket (backpressure). */
+const MAX_PENDING_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The native path (no injected fetch): `data` events of the `IncomingMessage`, each chunk hashed on arrival,
+ * batched and written with one positional `writev` in flight while the next batch is received. The response
+ * is paused while {@link MAX_PENDING_BYTES} wait for the disk, and resumed when the write completes.
+ */
+function streamNative(res: IncomingMessage, opened: Opened, context: StreamContext): Promise<void> {
+  const { handle, session, expected } = context;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let position = session.offset;
+  let writing = false;
+  let ended = false;
+  let failure: unknown;
+  let writeFailure: TrudError | undefined;
+  let settle: (error?: TrudError) => void = () => undefined;
+  const result = new Promise<void>((resolve, reject) => {
+    settle = (error) => {
+      if (error === undefined) {
+        resolve();
+      } else {
+        reject(error);
+      }
+    };
+  });
+
+  const idle = setTimeout(() => {
+    opened.controller.abort(
+      new TrudError("stalled", `${context.display} sent nothing for ${context.idleTimeoutMs} ms`),
+    );
+  }, context.idleTimeoutMs);
+
+  const finish = (): void => {
+    clearTimeout(idle);
+    res.off("data", onData);
+    res.off("end", onEnd);
+    res.off("error", onError);
+    res.off("aborted", onAborted);
+    res.on("error", () => undefined); // late errors of a body we no longer read
+    if (writeFailure !== undefined) {
+      settle(writeFailure);
+    } else if (failure !== undefined) {
+      settle(readFailure(failure, opened.controller.signal, context.display, context.apiKey));
+    } else {
+      settle();
+    }
+  };
+
+  /** Issues the next write if none is in flight; finishes once everything is written after the end. */
+  const pump = (): void => {
+    if (writing) {
+      return;
+    }
+    const done = ended || failure !== undefined;
+    if (writeFailure !== undefined || pendingBytes === 0 || (!done && pendingBytes < WRITE_BATCH_BYTES)) {
+      if (done || writeFailure !== undefined) {
+        finish();
+      }
+      return;
+    }
+    const buffers = pending;
+    pending = [];
+    pendingBytes = 0;
+    writing = true;
+    writeAll(handle, buffers, position).then(
+      (written) => {
+        position += written;
+        writing = false;
+        idle.refresh(); // a slow disk is not a silent server
+        if (res.isPaused() && !done) {
+          res.resume();
+        }
+        pump();
+      },
+      (cause: unknown) => {
+        writing = false;
+        writeFailure =
+          cause instanceof TrudError
+            ? cause
+            : new TrudError("store-unwritable", "writing the download failed", { cause });
+        opened.controller.abort();
+        pump();
+      },
+    );
+  };
+
+  const stop = (error: unknown): void => {
+    failure ??= error;
+    opened.controller.abort();
+    pump();
+  };
+  const onData = (chunk: Buffer): void => {
+    if (failure !== undefined || writeFailure !== undefined) {
+      return;
+    }
+    idle.refresh();
+    if (session.offset + chunk.length > expected) {
+      stop(
+        new TrudError(
+          "size-mismatch",
+          `${context.display} sent more than the ${expected} bytes TRUD's list announces; stopped at ${expected}`,
+        ),
+      );
+      return;
+    }
+    session.hash.update(chunk);
+    session.sha1?.update(chunk);
+    pending.push(chunk);
+    pendingBytes += chunk.length;
+    session.offset += chunk.length;
+    session.transferred += chunk.length;
+    if (pendingBytes >= MAX_PENDING_BYTES && writing) {
+      res.pause();
+    }
+    pump();
+    try {
+      context.onProgress();
+    } catch (error) {
+      stop(error); // a throwing event listener fails the read, as on the fetch path
+    }
+  };
+  const onEnd = (): void => {
+    ended = true;
+    pump();
+  };
+  const onError = (error: unknown): void => {
+    failure ??= error;
+    pump();
+  };
+  // A connection closed before the announced length ends the body early (no `end`, an `aborted` first).
+  const onAborted = (): void => {
+    failure ??= new Error("the connection closed before the body was complete");
+    pump();
+  };
+  res.on("data", onData);
+  res.once("end", onEnd);
+  res.on("error", onError);
+  res.once("aborted", onAborted);
+  return result;
+}
+
+/** Writes every buffer at `position` (short writes continue); resolves with the bytes written. */
+async function writeAll(handle: FileHandle, chunks: readonly Buffer[], position: number): Promise<number> {
+  let buffers: readonly Uint8Array[] = chunks;
+  let at = position;
+  while (buffers.length > 0) {
+    const { bytesWritten } = await handle.writev(buffers as Uint8Array[], at);
+    if (bytesWritten === 0) {
+      throw new TrudError("store-unwritable", "the disk accepted no bytes");
+    }
+    at += bytesWritten;
+    buffers = dropBytes(buffers, bytesWritten);
+  }
+  return at - position;
 }
 
 /** Makes a rename durable (fsync of the directory; a no-op where directories cannot be opened). */

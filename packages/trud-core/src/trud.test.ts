@@ -56,6 +56,14 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** The transports every download test runs through: trud-core's own node:http path, and injected fetches. */
+const TRANSPORTS: readonly (readonly [string, FetchLike | undefined])[] = [
+  ["node:http (no fetch injected)", undefined],
+  ["an injected globalThis.fetch", globalThis.fetch],
+  ["an injected node-fetch v3", nodeFetch],
+];
+let transport: Partial<TrudOptions> = {};
+
 function open(options: Partial<TrudOptions> = {}): Promise<Trud> {
   return Trud.open({
     apiKey: KEY,
@@ -63,6 +71,7 @@ function open(options: Partial<TrudOptions> = {}): Promise<Trud> {
     storeDir: join(dir, "store"),
     sleep: () => Promise.resolve(),
     onEvent: (e) => events.push(e),
+    ...transport,
     ...options,
   });
 }
@@ -92,210 +101,264 @@ function tree(root: string): string[] {
     .sort();
 }
 
-describe("ensureLatest", () => {
-  test("downloads, verifies and records the newest release; a second call transfers nothing", async () => {
-    const trud = await open();
-    const first = await trud.ensureLatest(341);
-    expect(first.downloaded).toBe(true);
-    expect(first.releaseId).toBe("ods_2.zip");
-    const listed = (await trud.listReleases(341, { latest: true })).releases[0]!;
-    expect(sha256(first.path)).toBe(listed.archiveFileSha256);
-    expect(first.manifest).toMatchObject({
-      item: 341,
-      sizeBytes: SIZE,
-      sha256: listed.archiveFileSha256,
-      checks: { size: "passed", sha256: "passed", signature: "not-checked" },
-      transfer: { transferred: SIZE, resumedFrom: 0, restarts: 0 },
+describe.each(TRANSPORTS)("downloads through %s", (_name, fetch) => {
+  beforeEach(() => {
+    transport = fetch === undefined ? {} : { fetch };
+  });
+  afterEach(() => {
+    transport = {};
+  });
+
+  describe("ensureLatest", () => {
+    test("downloads, verifies and records the newest release; a second call transfers nothing", async () => {
+      const trud = await open();
+      const first = await trud.ensureLatest(341);
+      expect(first.downloaded).toBe(true);
+      expect(first.releaseId).toBe("ods_2.zip");
+      const listed = (await trud.listReleases(341, { latest: true })).releases[0]!;
+      expect(sha256(first.path)).toBe(listed.archiveFileSha256);
+      expect(first.manifest).toMatchObject({
+        item: 341,
+        sizeBytes: SIZE,
+        sha256: listed.archiveFileSha256,
+        checks: { size: "passed", sha256: "passed", signature: "not-checked" },
+        transfer: { transferred: SIZE, resumedFrom: 0, restarts: 0 },
+      });
+      expect(first.manifest.sourceUrl).toContain("/keys/<REDACTED>/");
+      expect((await trud.store.current(341))?.dir).toBe(first.dir);
+      expect(tree(first.dir)).toEqual(["manifest.json", "ods_2.zip"]);
+
+      const served = fake.archiveBytesServed;
+      const again = await (await open()).ensureLatest(341);
+      expect(again.downloaded).toBe(false);
+      expect(again.path).toBe(first.path);
+      expect(fake.archiveBytesServed).toBe(served);
+      expect(fake.server.count("/download/")).toBe(1);
+      expect(events.some((e) => e.type === "held")).toBe(true);
     });
-    expect(first.manifest.sourceUrl).toContain("/keys/<REDACTED>/");
-    expect((await trud.store.current(341))?.dir).toBe(first.dir);
-    expect(tree(first.dir)).toEqual(["manifest.json", "ods_2.zip"]);
 
-    const served = fake.archiveBytesServed;
-    const again = await (await open()).ensureLatest(341);
-    expect(again.downloaded).toBe(false);
-    expect(again.path).toBe(first.path);
-    expect(fake.archiveBytesServed).toBe(served);
-    expect(fake.server.count("/download/")).toBe(1);
-    expect(events.some((e) => e.type === "held")).toBe(true);
-  });
-
-  test("progress events carry bytes, total and rate; the last one is complete", async () => {
-    await (await open()).ensureLatest(341);
-    const progress = events.filter((e) => e.type === "progress");
-    expect(progress.length).toBeGreaterThan(0);
-    const last = progress.at(-1)!;
-    expect(last).toMatchObject({ bytes: SIZE, total: SIZE, item: 341 });
-    expect(last.bytesPerSecond).toBeGreaterThan(0);
-  });
-
-  test("names with raw spaces download through correctly encoded URLs", async () => {
-    const held = await (await open()).ensureLatest(119);
-    expect(readFileSync(held.path, "utf8")).toBe("opcs");
-    expect(fake.server.requests.at(-1)?.path).toContain("/OPCS-4.11%20Data%20files%20txt.zip");
-  });
-
-  test("works with node-fetch v3", async () => {
-    const held = await (await open({ fetch: nodeFetch as unknown as FetchLike })).ensureLatest(341);
-    expect(sha256(held.path)).toBe(held.manifest.sha256);
-  });
-
-  test("ensureRelease fetches an older release without moving the current pointer", async () => {
-    const trud = await open();
-    const latest = await trud.ensureLatest(341);
-    const old = await trud.ensureRelease(341, "ods_1.zip");
-    expect(old.downloaded).toBe(true);
-    expect((await trud.store.current(341))?.dir).toBe(latest.dir);
-    await expect(trud.ensureRelease(341, "nope.zip")).rejects.toMatchObject({ code: "release-not-found" });
-  });
-});
-
-describe("interrupted downloads", () => {
-  test("a download killed half way is resumed with Range by the next run", async () => {
-    fake.faults.add({ path: "/download/", fault: { kind: "truncate", bytes: 1_200_000 }, times: 1 });
-    const error = await failure((await open({ retry: { retries: 0 } })).ensureLatest(341));
-    expect(error.code).toBe("network");
-    const parts = tree(join(dir, "store")).filter((f) => f.endsWith(".part"));
-    expect(parts).toHaveLength(1);
-
-    events = [];
-    const held = await (await open()).ensureLatest(341);
-    const ranged = fake.server.requests.filter((r) => r.headers.range !== undefined);
-    expect(ranged).toHaveLength(1);
-    expect(ranged[0]!.headers.range).toMatch(/^bytes=\d+-$/);
-    const resumedFrom = Number(/bytes=(\d+)-/.exec(ranged[0]!.headers.range!)?.[1]);
-    expect(resumedFrom).toBeGreaterThan(0);
-    expect(ranged[0]!.headers["if-range"]).toBeDefined();
-    expect(held.manifest.transfer).toMatchObject({
-      resumedFrom,
-      transferred: SIZE - resumedFrom,
-      restarts: 0,
+    test("progress events carry bytes, total and rate; the last one is complete", async () => {
+      await (await open()).ensureLatest(341);
+      const progress = events.filter((e) => e.type === "progress");
+      expect(progress.length).toBeGreaterThan(0);
+      const last = progress.at(-1)!;
+      expect(last).toMatchObject({ bytes: SIZE, total: SIZE, item: 341 });
+      expect(last.bytesPerSecond).toBeGreaterThan(0);
     });
-    expect(sha256(held.path)).toBe(held.manifest.sha256);
-    expect(events.find((e) => e.type === "resume")).toMatchObject({ offset: resumedFrom });
-    expect(tree(held.dir)).toEqual(["manifest.json", "ods_2.zip"]);
-  });
 
-  test("within one run, a cut connection is retried from where it stopped", async () => {
-    fake.faults.add({ path: "/download/", fault: { kind: "truncate", bytes: 1_000_000 }, times: 1 });
-    const held = await (await open()).ensureLatest(341);
-    expect(held.manifest.transfer.transferred).toBe(SIZE);
-    expect(fake.server.requests.filter((r) => r.headers.range !== undefined)).toHaveLength(1);
-    expect(sha256(held.path)).toBe(held.manifest.sha256);
-  });
-
-  test("a server that ignores Range is restarted cleanly from byte 0", async () => {
-    fake.faults.add({ path: "/download/", fault: { kind: "truncate", bytes: 1_000_000 }, times: 1 });
-    fake.ignoreRange = true;
-    const held = await (await open()).ensureLatest(341);
-    expect(events.find((e) => e.type === "restart")).toMatchObject({ reason: "range-ignored" });
-    expect(held.manifest.transfer.restarts).toBe(1);
-    expect(sha256(held.path)).toBe(held.manifest.sha256);
-  });
-
-  test("a reissue between runs (If-Range no longer matches) restarts instead of mixing bytes", async () => {
-    fake.faults.add({ path: "/download/", fault: { kind: "truncate", bytes: 1_000_000 }, times: 1 });
-    await failure((await open({ retry: { retries: 0 } })).ensureLatest(341));
-    fake.reissue(341, "ods_2.zip", {
-      content: { size: SIZE, seed: "new bytes" },
-      lastModified: "2026-08-03T09:00:00.000Z",
+    test("names with raw spaces download through correctly encoded URLs", async () => {
+      const held = await (await open()).ensureLatest(119);
+      expect(readFileSync(held.path, "utf8")).toBe("opcs");
+      expect(fake.server.requests.at(-1)?.path).toContain("/OPCS-4.11%20Data%20files%20txt.zip");
     });
-    const held = await (await open()).ensureLatest(341);
-    expect(sha256(held.path)).toBe(held.manifest.sha256);
-    expect(held.manifest.transfer.resumedFrom).toBe(0);
-  });
 
-  test("a stalled body hits the idle timeout and resumes", async () => {
-    fake.stallDownloads(500_000);
-    const held = await (await open({ idleTimeoutMs: 1000 })).ensureLatest(341);
-    expect(events.some((e) => e.type === "retry" && e.reason.includes("sent nothing"))).toBe(true);
-    expect(fake.server.requests.filter((r) => r.headers.range === "bytes=500000-")).toHaveLength(1);
-    expect(sha256(held.path)).toBe(held.manifest.sha256);
-  });
-
-  test("a download that never answers times out per request, then retries", async () => {
-    fake.faults.add({ path: "/download/", fault: { kind: "hang" }, times: 1 });
-    const held = await (await open({ requestTimeoutMs: 1000 })).ensureLatest(341);
-    expect(events.some((e) => e.type === "retry" && e.reason.includes("no answer"))).toBe(true);
-    expect(sha256(held.path)).toBe(held.manifest.sha256);
-  });
-
-  test("429, 5xx and resets on the download are retried", async () => {
-    const queue = [{ kind: "status", status: 503 }, { kind: "reset" }] as const;
-    fake.faults.add({
-      path: "/download/",
-      fault: { kind: "status", status: 429, retryAfterSeconds: 1 },
-      times: 1,
-    });
-    const sleep = (): Promise<void> => {
-      const fault = queue[events.filter((e) => e.type === "retry").length - 1];
-      if (fault) {
-        fake.faults.add({ path: "/download/", fault, times: 1 });
+    test("requests go through the injected fetch, or through node:http when none is injected", async () => {
+      const calls: string[] = [];
+      const counting: FetchLike | undefined =
+        fetch === undefined
+          ? undefined
+          : (url, init) => {
+              calls.push(url);
+              return fetch(url, init);
+            };
+      const global = vi.spyOn(globalThis, "fetch");
+      try {
+        const held = await (await open(counting ? { fetch: counting } : {})).ensureLatest(341);
+        expect(sha256(held.path)).toBe(held.manifest.sha256);
+        expect(calls).toHaveLength(fetch === undefined ? 0 : 2); // the list, then the archive
+        expect(global).not.toHaveBeenCalled();
+      } finally {
+        global.mockRestore();
       }
-      return Promise.resolve();
-    };
-    const held = await (await open({ sleep })).ensureLatest(341);
-    expect(events.filter((e) => e.type === "retry")).toHaveLength(3);
-    expect(sha256(held.path)).toBe(held.manifest.sha256);
-  });
-});
-
-describe("checks that fail leave nothing in the store", () => {
-  test("a hash mismatch: no archive, no partial file, no manifest", async () => {
-    fake.addRelease(
-      341,
-      release("ods_3.zip", "2026-08-28", "ods_3", { overrides: { archiveFileSha256: "AB".repeat(32) } }),
-    );
-    const error = await failure((await open()).ensureLatest(341));
-    expect(error.code).toBe("hash-mismatch");
-    expect(error.message).toContain("SHA-256");
-    expect(tree(join(dir, "store")).filter((f) => f.includes("ods_3"))).toEqual([]);
-    expect(await (await open()).store.current(341)).toBeUndefined();
-  });
-
-  test("more bytes than announced are stopped at the announced size (chunked: no length to go by)", async () => {
-    fake.chunked = true;
-    const big = 64 * 1024 * 1024;
-    fake.addRelease(341, {
-      id: "ods_3.zip",
-      releaseDate: "2026-08-28",
-      content: { size: big, seed: "big" },
-      overrides: { archiveFileSizeBytes: 1_000_000 },
     });
-    const error = await failure((await open()).ensureLatest(341));
-    expect(error.code).toBe("size-mismatch");
-    expect(error.message).toContain("more than the 1000000 bytes");
-    expect(tree(join(dir, "store")).filter((f) => f.includes("ods_3"))).toEqual([]);
-    expect(fake.archiveBytesServed).toBeLessThan(big / 2); // we hung up; the server did not get to send it all
+
+    test("a redirect on the TRUD origin is followed; one to another origin is refused", async () => {
+      const target = `/download/api/v1/keys/${KEY}/content/items/341/ods_3.zip`;
+      fake.server.route("GET", "/moved/*", (req) => ({
+        status: 302,
+        headers: {
+          location: req.url.pathname.includes("away") ? "http://127.0.0.2:9/ods_3.zip" : target,
+        },
+        body: "",
+      }));
+      fake.addRelease(
+        341,
+        release("ods_3.zip", "2026-08-28", "ods_3", {
+          overrides: { archiveFileUrl: `${fake.url}/moved/api/v1/keys/${KEY}/content/items/341/ods_3.zip` },
+        }),
+      );
+      const held = await (await open()).ensureLatest(341);
+      expect(sha256(held.path)).toBe(held.manifest.sha256);
+      expect(fake.server.requests.map((r) => r.path.split("/")[1])).toEqual(["trud", "moved", "download"]);
+
+      fake.addRelease(
+        341,
+        release("ods_4.zip", "2026-09-25", "ods_4", {
+          overrides: { archiveFileUrl: `${fake.url}/moved/away/api/v1/keys/${KEY}/content/ods_4.zip` },
+        }),
+      );
+      const error = await failure((await open()).ensureLatest(341));
+      expect(error.code).toBe("unsafe-url");
+      expect(error.message).not.toContain(KEY);
+    });
+
+    test("ensureRelease fetches an older release without moving the current pointer", async () => {
+      const trud = await open();
+      const latest = await trud.ensureLatest(341);
+      const old = await trud.ensureRelease(341, "ods_1.zip");
+      expect(old.downloaded).toBe(true);
+      expect((await trud.store.current(341))?.dir).toBe(latest.dir);
+      await expect(trud.ensureRelease(341, "nope.zip")).rejects.toMatchObject({ code: "release-not-found" });
+    });
   });
 
-  test("a Content-Length that contradicts the list is refused before the body is read", async () => {
-    fake.addRelease(
-      341,
-      release("ods_3.zip", "2026-08-28", "ods_3", { overrides: { archiveFileSizeBytes: 2_000_000 } }),
-    );
-    const error = await failure((await open()).ensureLatest(341));
-    expect(error.code).toBe("size-mismatch");
-    expect(tree(join(dir, "store")).filter((f) => f.includes("ods_3"))).toEqual([]);
+  describe("interrupted downloads", () => {
+    test("a download killed half way is resumed with Range by the next run", async () => {
+      fake.faults.add({ path: "/download/", fault: { kind: "truncate", bytes: 1_200_000 }, times: 1 });
+      const error = await failure((await open({ retry: { retries: 0 } })).ensureLatest(341));
+      expect(error.code).toBe("network");
+      const parts = tree(join(dir, "store")).filter((f) => f.endsWith(".part"));
+      expect(parts).toHaveLength(1);
+
+      events = [];
+      const held = await (await open()).ensureLatest(341);
+      const ranged = fake.server.requests.filter((r) => r.headers.range !== undefined);
+      expect(ranged).toHaveLength(1);
+      expect(ranged[0]!.headers.range).toMatch(/^bytes=\d+-$/);
+      const resumedFrom = Number(/bytes=(\d+)-/.exec(ranged[0]!.headers.range!)?.[1]);
+      expect(resumedFrom).toBeGreaterThan(0);
+      expect(ranged[0]!.headers["if-range"]).toBeDefined();
+      expect(held.manifest.transfer).toMatchObject({
+        resumedFrom,
+        transferred: SIZE - resumedFrom,
+        restarts: 0,
+      });
+      expect(sha256(held.path)).toBe(held.manifest.sha256);
+      expect(events.find((e) => e.type === "resume")).toMatchObject({ offset: resumedFrom });
+      expect(tree(held.dir)).toEqual(["manifest.json", "ods_2.zip"]);
+    });
+
+    test("within one run, a cut connection is retried from where it stopped", async () => {
+      fake.faults.add({ path: "/download/", fault: { kind: "truncate", bytes: 1_000_000 }, times: 1 });
+      const held = await (await open()).ensureLatest(341);
+      expect(held.manifest.transfer.transferred).toBe(SIZE);
+      expect(fake.server.requests.filter((r) => r.headers.range !== undefined)).toHaveLength(1);
+      expect(sha256(held.path)).toBe(held.manifest.sha256);
+    });
+
+    test("a server that ignores Range is restarted cleanly from byte 0", async () => {
+      fake.faults.add({ path: "/download/", fault: { kind: "truncate", bytes: 1_000_000 }, times: 1 });
+      fake.ignoreRange = true;
+      const held = await (await open()).ensureLatest(341);
+      expect(events.find((e) => e.type === "restart")).toMatchObject({ reason: "range-ignored" });
+      expect(held.manifest.transfer.restarts).toBe(1);
+      expect(sha256(held.path)).toBe(held.manifest.sha256);
+    });
+
+    test("a reissue between runs (If-Range no longer matches) restarts instead of mixing bytes", async () => {
+      fake.faults.add({ path: "/download/", fault: { kind: "truncate", bytes: 1_000_000 }, times: 1 });
+      await failure((await open({ retry: { retries: 0 } })).ensureLatest(341));
+      fake.reissue(341, "ods_2.zip", {
+        content: { size: SIZE, seed: "new bytes" },
+        lastModified: "2026-08-03T09:00:00.000Z",
+      });
+      const held = await (await open()).ensureLatest(341);
+      expect(sha256(held.path)).toBe(held.manifest.sha256);
+      expect(held.manifest.transfer.resumedFrom).toBe(0);
+    });
+
+    test("a stalled body hits the idle timeout and resumes", async () => {
+      fake.stallDownloads(500_000);
+      const held = await (await open({ idleTimeoutMs: 1000 })).ensureLatest(341);
+      expect(events.some((e) => e.type === "retry" && e.reason.includes("sent nothing"))).toBe(true);
+      expect(fake.server.requests.filter((r) => r.headers.range === "bytes=500000-")).toHaveLength(1);
+      expect(sha256(held.path)).toBe(held.manifest.sha256);
+    });
+
+    test("a download that never answers times out per request, then retries", async () => {
+      fake.faults.add({ path: "/download/", fault: { kind: "hang" }, times: 1 });
+      const held = await (await open({ requestTimeoutMs: 1000 })).ensureLatest(341);
+      expect(events.some((e) => e.type === "retry" && e.reason.includes("no answer"))).toBe(true);
+      expect(sha256(held.path)).toBe(held.manifest.sha256);
+    });
+
+    test("429, 5xx and resets on the download are retried", async () => {
+      const queue = [{ kind: "status", status: 503 }, { kind: "reset" }] as const;
+      fake.faults.add({
+        path: "/download/",
+        fault: { kind: "status", status: 429, retryAfterSeconds: 1 },
+        times: 1,
+      });
+      const sleep = (): Promise<void> => {
+        const fault = queue[events.filter((e) => e.type === "retry").length - 1];
+        if (fault) {
+          fake.faults.add({ path: "/download/", fault, times: 1 });
+        }
+        return Promise.resolve();
+      };
+      const held = await (await open({ sleep })).ensureLatest(341);
+      expect(events.filter((e) => e.type === "retry")).toHaveLength(3);
+      expect(sha256(held.path)).toBe(held.manifest.sha256);
+    });
   });
 
-  test("fewer bytes than announced: the resume finds the server's file is short, and it is refused", async () => {
-    fake.addRelease(
-      341,
-      release("ods_3.zip", "2026-08-28", "ods_3", { overrides: { archiveFileSizeBytes: SIZE + 10 } }),
-    );
-    fake.chunked = true;
-    const error = await failure((await open({ retry: { retries: 2 } })).ensureLatest(341));
-    expect(error.code).toBe("size-mismatch");
-    expect(error.message).toContain(`holds ${SIZE} bytes`);
-    expect(tree(join(dir, "store")).filter((f) => f.includes("ods_3"))).toEqual([]);
-  });
+  describe("checks that fail leave nothing in the store", () => {
+    test("a hash mismatch: no archive, no partial file, no manifest", async () => {
+      fake.addRelease(
+        341,
+        release("ods_3.zip", "2026-08-28", "ods_3", { overrides: { archiveFileSha256: "AB".repeat(32) } }),
+      );
+      const error = await failure((await open()).ensureLatest(341));
+      expect(error.code).toBe("hash-mismatch");
+      expect(error.message).toContain("SHA-256");
+      expect(tree(join(dir, "store")).filter((f) => f.includes("ods_3"))).toEqual([]);
+      expect(await (await open()).store.current(341)).toBeUndefined();
+    });
 
-  test("a missing SHA-256 is refused unless allowed", async () => {
-    fake.addRelease(341, release("ods_3.zip", "2026-08-28", "ods_3", { omit: ["archiveFileSha256"] }));
-    expect((await failure((await open()).ensureLatest(341))).code).toBe("hash-missing");
-    const held = await (await open({ requireSha256: false })).ensureLatest(341);
-    expect(held.manifest.checks.sha256).toBe("not-published");
+    test("more bytes than announced are stopped at the announced size (chunked: no length to go by)", async () => {
+      fake.chunked = true;
+      const big = 64 * 1024 * 1024;
+      fake.addRelease(341, {
+        id: "ods_3.zip",
+        releaseDate: "2026-08-28",
+        content: { size: big, seed: "big" },
+        overrides: { archiveFileSizeBytes: 1_000_000 },
+      });
+      const error = await failure((await open()).ensureLatest(341));
+      expect(error.code).toBe("size-mismatch");
+      expect(error.message).toContain("more than the 1000000 bytes");
+      expect(tree(join(dir, "store")).filter((f) => f.includes("ods_3"))).toEqual([]);
+      expect(fake.archiveBytesServed).toBeLessThan(big / 2); // we hung up; the server did not get to send it all
+    });
+
+    test("a Content-Length that contradicts the list is refused before the body is read", async () => {
+      fake.addRelease(
+        341,
+        release("ods_3.zip", "2026-08-28", "ods_3", { overrides: { archiveFileSizeBytes: 2_000_000 } }),
+      );
+      const error = await failure((await open()).ensureLatest(341));
+      expect(error.code).toBe("size-mismatch");
+      expect(tree(join(dir, "store")).filter((f) => f.includes("ods_3"))).toEqual([]);
+    });
+
+    test("fewer bytes than announced: the resume finds the server's file is short, and it is refused", async () => {
+      fake.addRelease(
+        341,
+        release("ods_3.zip", "2026-08-28", "ods_3", { overrides: { archiveFileSizeBytes: SIZE + 10 } }),
+      );
+      fake.chunked = true;
+      const error = await failure((await open({ retry: { retries: 2 } })).ensureLatest(341));
+      expect(error.code).toBe("size-mismatch");
+      expect(error.message).toContain(`holds ${SIZE} bytes`);
+      expect(tree(join(dir, "store")).filter((f) => f.includes("ods_3"))).toEqual([]);
+    });
+
+    test("a missing SHA-256 is refused unless allowed", async () => {
+      fake.addRelease(341, release("ods_3.zip", "2026-08-28", "ods_3", { omit: ["archiveFileSha256"] }));
+      expect((await failure((await open()).ensureLatest(341))).code).toBe("hash-missing");
+      const held = await (await open({ requireSha256: false })).ensureLatest(341);
+      expect(held.manifest.checks.sha256).toBe("not-published");
+    });
   });
 });
 
@@ -448,36 +511,45 @@ describe("sync", () => {
   });
 });
 
-describe("the key never surfaces", () => {
-  test("not in events, errors, manifests, pointers or inspect output, across failures and successes", async () => {
-    const trud = await open({ retry: { retries: 1 } });
-    await trud.sync([341, 58, 4242, 119]);
-    fake.faults.add({ path: "/download/", fault: { kind: "truncate", bytes: 100 }, times: 1 });
-    fake.addRelease(
-      58,
-      release("w2.zip", "2025-05-15", "w2", { overrides: { archiveFileSha256: "CD".repeat(32) } }),
-    );
-    const errors: unknown[] = [];
-    for (const item of [58, 4242]) {
-      await trud.ensureLatest(item).catch((e: unknown) => errors.push(e));
-    }
-    await (
-      await open({ apiKey: "ffffffffffffffffffffffffffffffffffffffff" })
-    )
-      .ensureLatest(341)
-      .catch((e: unknown) => errors.push(e));
-    expect(errors).toHaveLength(3);
-    const text = [
-      JSON.stringify(events),
-      ...errors.map((e) => `${inspect(e, { depth: 10 })}${JSON.stringify(e)}${String((e as Error).cause)}`),
-      ...tree(join(dir, "store")).map((f) =>
-        f.endsWith(".zip") ? "" : readFileSync(join(dir, "store", f), "utf8"),
-      ),
-      inspect(trud, { depth: 6 }),
-      JSON.stringify(trud.client),
-    ].join("\n");
-    expect(text).not.toContain(KEY);
-    expect(text).not.toContain("ffffffffffffffffffffffffffffffffffffffff");
-    expect(text).toContain("<REDACTED>");
+describe.each(TRANSPORTS)("through %s", (_name, fetch) => {
+  beforeEach(() => {
+    transport = fetch === undefined ? {} : { fetch };
+  });
+  afterEach(() => {
+    transport = {};
+  });
+
+  describe("the key never surfaces", () => {
+    test("not in events, errors, manifests, pointers or inspect output, across failures and successes", async () => {
+      const trud = await open({ retry: { retries: 1 } });
+      await trud.sync([341, 58, 4242, 119]);
+      fake.faults.add({ path: "/download/", fault: { kind: "truncate", bytes: 100 }, times: 1 });
+      fake.addRelease(
+        58,
+        release("w2.zip", "2025-05-15", "w2", { overrides: { archiveFileSha256: "CD".repeat(32) } }),
+      );
+      const errors: unknown[] = [];
+      for (const item of [58, 4242]) {
+        await trud.ensureLatest(item).catch((e: unknown) => errors.push(e));
+      }
+      await (
+        await open({ apiKey: "ffffffffffffffffffffffffffffffffffffffff" })
+      )
+        .ensureLatest(341)
+        .catch((e: unknown) => errors.push(e));
+      expect(errors).toHaveLength(3);
+      const text = [
+        JSON.stringify(events),
+        ...errors.map((e) => `${inspect(e, { depth: 10 })}${JSON.stringify(e)}${String((e as Error).cause)}`),
+        ...tree(join(dir, "store")).map((f) =>
+          f.endsWith(".zip") ? "" : readFileSync(join(dir, "store", f), "utf8"),
+        ),
+        inspect(trud, { depth: 6 }),
+        JSON.stringify(trud.client),
+      ].join("\n");
+      expect(text).not.toContain(KEY);
+      expect(text).not.toContain("ffffffffffffffffffffffffffffffffffffffff");
+      expect(text).toContain("<REDACTED>");
+    });
   });
 });
