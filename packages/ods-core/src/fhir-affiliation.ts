@@ -15,7 +15,14 @@ import type { OdsOrganisation, OdsPeriod, OdsRelationship } from "./model.js";
 
 function plainPeriod(periods: readonly OdsPeriod[]): fhir4.Period | undefined {
   // `period` repeats the operational dates (the ones that drive `active`), else the legal ones.
-  const p = periods.find((x) => x.type === "Operational") ?? periods.find((x) => x.type === "Legal");
+  let p: OdsPeriod | undefined;
+  for (const x of periods) {
+    if (x.type === "Operational") {
+      p = x;
+      break;
+    }
+    p ??= x; // the model holds only Operational and Legal periods
+  }
   if (p === undefined) return undefined;
   return p.end === undefined ? { start: p.start } : { start: p.start, end: p.end };
 }
@@ -84,5 +91,7 @@ export function toFhirAffiliations(
   org: OdsOrganisation,
   options: Pick<OdsFhirOptions, "catalogue"> = {},
 ): fhir4.OrganizationAffiliation[] {
-  return org.relationships.map((rel) => toFhirAffiliation(org, rel, options));
+  const out: fhir4.OrganizationAffiliation[] = [];
+  for (const rel of org.relationships) out.push(toFhirAffiliation(org, rel, options));
+  return out;
 }

@@ -41,12 +41,21 @@ export interface OdsFhirOptions {
   readonly onWarning?: OdsWarningListener;
 }
 
-const TELECOM_SYSTEM: Readonly<Record<string, fhir4.ContactPoint["system"]>> = {
-  tel: "phone",
-  http: "url",
-  fax: "fax",
-  email: "email",
-};
+/** `tel`→phone, `http`→url, `fax`, `email`; anything else `other` (a switch: contact types are parsed strings). */
+function telecomSystem(type: string): fhir4.ContactPoint["system"] {
+  switch (type) {
+    case "tel":
+      return "phone";
+    case "http":
+      return "url";
+    case "fax":
+      return "fax";
+    case "email":
+      return "email";
+    default:
+      return "other";
+  }
+}
 
 /** Deep-freezes a constant part of the output (shared by every resource; see README "Performance"). */
 export function deepFreeze<T>(value: T): T {
@@ -89,13 +98,17 @@ const RECORD_CLASS = deepFreeze({
 }) as Readonly<Record<"RC1" | "RC2", fhir4.CodeableConcept>>;
 
 const roleCodeCache = new WeakMap<OdsCodeCatalogue, Map<string, fhir4.Extension>>();
+let lastRoleCatalogue: OdsCodeCatalogue | undefined;
+let lastRoleCache = new Map<string, fhir4.Extension>();
 
 /** The frozen `roleCode` sub-extension of a role id (cached per catalogue). */
 function roleCodeExtension(id: string, catalogue: OdsCodeCatalogue): fhir4.Extension {
-  let cache = roleCodeCache.get(catalogue);
-  if (cache === undefined) {
-    cache = new Map();
+  let cache = lastRoleCache;
+  if (catalogue !== lastRoleCatalogue) {
+    cache = roleCodeCache.get(catalogue) ?? new Map<string, fhir4.Extension>();
     roleCodeCache.set(catalogue, cache);
+    lastRoleCatalogue = catalogue;
+    lastRoleCache = cache;
   }
   let ext = cache.get(id);
   if (ext === undefined) {
@@ -114,7 +127,10 @@ export function typedPeriodExtension(period: OdsPeriod): fhir4.Extension {
     period.end === undefined ? { start: period.start } : { start: period.start, end: period.end };
   return {
     url: ODS_FHIR.extTypedPeriod,
-    extension: [DATE_TYPE[period.type], { url: "period", valuePeriod }],
+    extension: [
+      period.type === "Legal" ? DATE_TYPE.Legal : DATE_TYPE.Operational,
+      { url: "period", valuePeriod },
+    ],
   };
 }
 
@@ -123,8 +139,12 @@ export function typedPeriodExtensions(
   periods: readonly OdsPeriod[],
   into: fhir4.Extension[] = [],
 ): fhir4.Extension[] {
-  for (const p of periods) if (p.type === "Legal") into.push(typedPeriodExtension(p));
-  for (const p of periods) if (p.type === "Operational") into.push(typedPeriodExtension(p));
+  for (const p of periods) {
+    if (p.type === "Legal") into.push(typedPeriodExtension(p));
+  }
+  for (const p of periods) {
+    if (p.type === "Operational") into.push(typedPeriodExtension(p));
+  }
   return into;
 }
 
@@ -172,7 +192,11 @@ function address(a: OdsAddress): fhir4.Address | undefined {
 }
 
 function telecom(contacts: readonly OdsContact[]): fhir4.ContactPoint[] {
-  return contacts.map((c) => ({ system: TELECOM_SYSTEM[c.type] ?? "other", value: c.value }));
+  const out: fhir4.ContactPoint[] = [];
+  for (const c of contacts) {
+    out.push({ system: telecomSystem(c.type), value: c.value });
+  }
+  return out;
 }
 
 /** The active relationship that makes the target this organisation's parent, if any. */
@@ -180,9 +204,12 @@ export function parentRelationship(
   org: OdsOrganisation,
   ids: readonly string[] = DEFAULT_PART_OF_RELATIONSHIPS,
 ): OdsRelationship | undefined {
+  const rels = org.relationships;
+  if (rels.length === 0) return undefined;
   for (const id of ids) {
-    const rel = org.relationships.find((r) => r.id === id && r.status === "Active");
-    if (rel !== undefined) return rel;
+    for (const rel of rels) {
+      if (rel.id === id && rel.status === "Active") return rel;
+    }
   }
   return undefined;
 }
@@ -230,7 +257,10 @@ export function toFhirOrganization(org: OdsOrganisation, options: OdsFhirOptions
     extension,
     identifier: [identifier],
     active: org.status === "Active",
-    type: [org.refOnly ? USE_TYPE.RefOnly : USE_TYPE.Full, RECORD_CLASS[org.recordClass]],
+    type: [
+      org.refOnly ? USE_TYPE.RefOnly : USE_TYPE.Full,
+      org.recordClass === "RC2" ? RECORD_CLASS.RC2 : RECORD_CLASS.RC1,
+    ],
     name: org.name,
   };
   if (org.contacts.length > 0) resource.telecom = telecom(org.contacts);

@@ -7,7 +7,6 @@ import type { OdsCodeCatalogue } from "./code-catalogue.js";
 import {
   Finisher,
   newDraft,
-  type DraftAddress,
   type DraftOrganisation,
   type DraftPeriod,
   type DraftRel,
@@ -32,7 +31,6 @@ export const ODS_XML_NAMESPACE = "http://refdata.hscic.gov.uk/org/v2-0-0";
 const C_OUT = 0;
 const C_DOC = 1;
 const C_MANIFEST = 2;
-const C_LEAF = 3;
 const C_PRS = 4;
 const C_CSS = 5;
 const C_CS = 6;
@@ -52,16 +50,79 @@ const C_SUCC = 19;
 const C_SKIP = 20;
 const C_EMPTY = 21; // a known element with no children of interest
 
-const ADDRESS_KEYS: Readonly<Record<string, keyof DraftAddress>> = {
-  AddrLn1: "addrLn1",
-  AddrLn2: "addrLn2",
-  AddrLn3: "addrLn3",
-  Town: "town",
-  County: "county",
-  PostCode: "postCode",
-  Country: "country",
-  UPRN: "uprn",
-};
+// Value elements ("leaves"), one context each, so that closing one needs no string comparison. Every leaf
+// context is >= L_FIRST.
+const L_FIRST = 100;
+const L_MANIFEST = 100;
+const L_DATE_TYPE = 101;
+const L_DATE_START = 102;
+const L_DATE_END = 103;
+const L_ORG_NAME = 104;
+const L_ORG_STATUS = 105;
+const L_ORG_LAST_CHANGE = 106;
+const L_ROLE_STATUS = 107;
+const L_REL_STATUS = 108;
+const L_SUCC_TYPE = 109;
+const L_ADDR_LN1 = 110;
+const L_ADDR_LN2 = 111;
+const L_ADDR_LN3 = 112;
+const L_TOWN = 113;
+const L_COUNTY = 114;
+const L_POSTCODE = 115;
+const L_COUNTRY = 116;
+const L_UPRN = 117;
+
+/**
+ * The leaf context of an address element, or 0. A `switch` rather than a lookup table: the parser's tag names
+ * are fresh strings, and `name in table` / `table[name]` would look each one up in V8's string table first.
+ */
+function addressLeaf(name: string): number {
+  switch (name) {
+    case "AddrLn1":
+      return L_ADDR_LN1;
+    case "AddrLn2":
+      return L_ADDR_LN2;
+    case "AddrLn3":
+      return L_ADDR_LN3;
+    case "Town":
+      return L_TOWN;
+    case "County":
+      return L_COUNTY;
+    case "PostCode":
+      return L_POSTCODE;
+    case "Country":
+      return L_COUNTRY;
+    case "UPRN":
+      return L_UPRN;
+    default:
+      return 0;
+  }
+}
+
+/**
+ * Enumerated values as string constants: the parser hands out fresh (often sliced) strings, and the mapping
+ * compares and looks these up for every organisation. Anything else is kept as read (validation reports it).
+ */
+function dateType(value: string): string {
+  return value === "Operational" ? "Operational" : value === "Legal" ? "Legal" : value;
+}
+function status(value: string): string {
+  return value === "Active" ? "Active" : value === "Inactive" ? "Inactive" : value;
+}
+function contactType(value: string): string {
+  switch (value) {
+    case "tel":
+      return "tel";
+    case "http":
+      return "http";
+    case "fax":
+      return "fax";
+    case "email":
+      return "email";
+    default:
+      return value;
+  }
+}
 
 const MANIFEST_KEYS = new Set([
   "Version",
@@ -110,6 +171,7 @@ export class XmlHandler {
   #succ: DraftSucc | undefined;
   #target: DraftTarget | undefined;
   #period: DraftPeriod | undefined;
+  /** The name of the open value element (for messages only). */
   #leafName = "";
   #leafValue: string | undefined;
   #capture = false;
@@ -154,15 +216,15 @@ export class XmlHandler {
     }
   }
 
-  #leaf(name: string, attrs: Attrs): number {
+  #leaf(leaf: number, name: string, attrs: Attrs): number {
     this.#leafName = name;
-    this.#leafValue = this.#value(attrs, "value");
-    this.#text = "";
-    if (this.#leafValue === undefined) {
+    const value = this.#value(attrs, "value");
+    this.#leafValue = value;
+    if (value === undefined) {
       this.#capture = true;
       this.#textCapture(true);
     }
-    return C_LEAF;
+    return leaf;
   }
 
   #unknown(name: string): number {
@@ -198,8 +260,8 @@ export class XmlHandler {
   }
 
   open(name: string, attrs: Attrs): void {
-    const parent = this.#ctx[this.#ctx.length - 1] ?? C_OUT;
-    this.#ctx.push(this.#next(parent, name, attrs));
+    const ctx = this.#ctx;
+    ctx.push(this.#next(ctx[ctx.length - 1] ?? C_OUT, name, attrs));
   }
 
   #next(parent: number, name: string, attrs: Attrs): number {
@@ -213,7 +275,7 @@ export class XmlHandler {
         return this.#unknown(name);
       case C_MANIFEST:
         if (name === "PrimaryRoleScope") return C_PRS;
-        if (MANIFEST_KEYS.has(name)) return this.#leaf(name, attrs);
+        if (MANIFEST_KEYS.has(name)) return this.#leaf(L_MANIFEST, name, attrs);
         return this.#unknown(name);
       case C_PRS:
         if (name === "PrimaryRole") {
@@ -257,7 +319,7 @@ export class XmlHandler {
           const org = newDraft();
           const rc = this.#value(attrs, "orgRecordClass");
           const refOnly = this.#value(attrs, "refOnly");
-          if (rc !== undefined) org.recordClass = rc;
+          if (rc !== undefined) org.recordClass = rc === "RC1" ? "RC1" : rc === "RC2" ? "RC2" : rc;
           if (refOnly !== undefined) org.refOnly = refOnly;
           this.#org = org;
           this.#orgItems = 0;
@@ -267,21 +329,29 @@ export class XmlHandler {
       case C_ORG:
         return this.#openInOrg(name, attrs);
       case C_DATE:
-        if (name === "Type" || name === "Start" || name === "End") return this.#leaf(name, attrs);
+        if (name === "Type") return this.#leaf(L_DATE_TYPE, name, attrs);
+        if (name === "Start") return this.#leaf(L_DATE_START, name, attrs);
+        if (name === "End") return this.#leaf(L_DATE_END, name, attrs);
         return this.#unknown(name);
       case C_GEOLOC:
         return name === "Location" ? C_LOCATION : this.#unknown(name);
-      case C_LOCATION:
-        return name in ADDRESS_KEYS ? this.#leaf(name, attrs) : this.#unknown(name);
+      case C_LOCATION: {
+        const leaf = addressLeaf(name);
+        return leaf === 0 ? this.#unknown(name) : this.#leaf(leaf, name, attrs);
+      }
       case C_CONTACTS:
         if (name === "Contact" && this.#org !== undefined) {
           this.#count();
           const type = this.#value(attrs, "type");
           const value = this.#value(attrs, "value");
-          this.#org.contacts.push({
-            ...(type === undefined ? {} : { type }),
-            ...(value === undefined ? {} : { value }),
-          });
+          if (type !== undefined && value !== undefined) {
+            this.#org.contacts.push({ type: contactType(type), value });
+          } else {
+            const partial: { type?: string; value?: string } = {};
+            if (type !== undefined) partial.type = type;
+            if (value !== undefined) partial.value = value;
+            this.#org.contacts.push(partial);
+          }
           return C_EMPTY;
         }
         return this.#unknown(name);
@@ -302,7 +372,7 @@ export class XmlHandler {
         return this.#unknown(name);
       case C_ROLE:
         if (name === "Date" && this.#role !== undefined) return this.#startDate(this.#role.periods);
-        if (name === "Status") return this.#leaf(name, attrs);
+        if (name === "Status") return this.#leaf(L_ROLE_STATUS, name, attrs);
         return this.#unknown(name);
       case C_RELS:
         if (name === "Rel" && this.#org !== undefined) {
@@ -319,7 +389,7 @@ export class XmlHandler {
         return this.#unknown(name);
       case C_REL:
         if (name === "Date" && this.#rel !== undefined) return this.#startDate(this.#rel.periods);
-        if (name === "Status") return this.#leaf(name, attrs);
+        if (name === "Status") return this.#leaf(L_REL_STATUS, name, attrs);
         if (name === "Target" && this.#rel !== undefined) {
           this.#target = {};
           this.#rel.target = this.#target;
@@ -339,7 +409,7 @@ export class XmlHandler {
         return this.#unknown(name);
       case C_SUCC:
         if (name === "Date" && this.#succ !== undefined) return this.#startDate(this.#succ.periods);
-        if (name === "Type") return this.#leaf(name, attrs);
+        if (name === "Type") return this.#leaf(L_SUCC_TYPE, name, attrs);
         if (name === "Target" && this.#succ !== undefined) {
           this.#target = {};
           this.#succ.target = this.#target;
@@ -359,9 +429,10 @@ export class XmlHandler {
           return C_EMPTY;
         }
         return C_SKIP; // e.g. a target's Name: not part of the model
-      case C_LEAF:
-        return this.fail("ODS_XML_UNSUPPORTED", `element ${name} inside a value element`);
       default:
+        if (parent >= L_FIRST) {
+          return this.fail("ODS_XML_UNSUPPORTED", `element ${name} inside a value element`);
+        }
         return C_SKIP;
     }
   }
@@ -388,9 +459,11 @@ export class XmlHandler {
     if (org === undefined) return C_SKIP;
     switch (name) {
       case "Name":
+        return this.#leaf(L_ORG_NAME, name, attrs);
       case "Status":
+        return this.#leaf(L_ORG_STATUS, name, attrs);
       case "LastChangeDate":
-        return this.#leaf(name, attrs);
+        return this.#leaf(L_ORG_LAST_CHANGE, name, attrs);
       case "Date":
         return this.#startDate(org.periods);
       case "OrgId":
@@ -426,11 +499,11 @@ export class XmlHandler {
 
   close(): void {
     const ctx = this.#ctx.pop() ?? C_OUT;
-    const parent = this.#ctx[this.#ctx.length - 1] ?? C_OUT;
+    if (ctx >= L_FIRST) {
+      this.#closeLeaf(ctx);
+      return;
+    }
     switch (ctx) {
-      case C_LEAF:
-        this.#closeLeaf(parent);
-        return;
       case C_DOC:
         this.#rootClosed = true;
         return;
@@ -466,49 +539,80 @@ export class XmlHandler {
     }
   }
 
-  #closeLeaf(parent: number): void {
-    if (this.#capture) {
+  #closeLeaf(leaf: number): void {
+    let value = this.#leafValue;
+    if (value === undefined) {
+      value = this.#text;
+      this.#text = "";
       this.#capture = false;
       this.#textCapture(false);
     }
-    const value = this.#leafValue ?? this.#text;
-    this.#text = "";
-    const name = this.#leafName;
-    switch (parent) {
-      case C_MANIFEST:
-        this.#manifest[name] = value;
+    switch (leaf) {
+      case L_DATE_TYPE:
+        if (this.#period !== undefined) this.#period.type = dateType(value);
         return;
-      case C_DATE: {
-        const p = this.#period;
-        if (p === undefined) return;
-        if (name === "Type") p.type = value;
-        else if (name === "Start") p.start = value;
-        else p.end = value;
+      case L_DATE_START:
+        if (this.#period !== undefined) this.#period.start = value;
         return;
-      }
-      case C_LOCATION: {
-        const key = ADDRESS_KEYS[name];
-        if (key !== undefined && this.#org?.address !== undefined && value !== "") {
-          this.#org.address[key] = value;
+      case L_DATE_END:
+        if (this.#period !== undefined) this.#period.end = value;
+        return;
+      case L_ORG_NAME:
+        if (this.#org !== undefined) this.#org.name = value;
+        return;
+      case L_ORG_STATUS:
+        if (this.#org !== undefined) this.#org.status = status(value);
+        return;
+      case L_ORG_LAST_CHANGE:
+        if (this.#org !== undefined) this.#org.lastChangeDate = value;
+        return;
+      case L_ROLE_STATUS:
+        if (this.#role !== undefined) this.#role.status = status(value);
+        return;
+      case L_REL_STATUS:
+        if (this.#rel !== undefined) this.#rel.status = status(value);
+        return;
+      case L_SUCC_TYPE:
+        if (this.#succ !== undefined) {
+          this.#succ.type =
+            value === "Successor" ? "Successor" : value === "Predecessor" ? "Predecessor" : value;
         }
         return;
-      }
-      case C_ORG: {
-        const org = this.#org;
-        if (org === undefined) return;
-        if (name === "Name") org.name = value;
-        else if (name === "Status") org.status = value;
-        else org.lastChangeDate = value;
+      case L_MANIFEST:
+        this.#manifest[this.#leafName] = value;
         return;
-      }
-      case C_ROLE:
-        if (this.#role !== undefined) this.#role.status = value;
+      default:
+        this.#closeAddressLeaf(leaf, value);
+    }
+  }
+
+  #closeAddressLeaf(leaf: number, value: string): void {
+    const address = this.#org?.address;
+    if (address === undefined || value === "") return;
+    switch (leaf) {
+      case L_ADDR_LN1:
+        address.addrLn1 = value;
         return;
-      case C_REL:
-        if (this.#rel !== undefined) this.#rel.status = value;
+      case L_ADDR_LN2:
+        address.addrLn2 = value;
         return;
-      case C_SUCC:
-        if (this.#succ !== undefined) this.#succ.type = value;
+      case L_ADDR_LN3:
+        address.addrLn3 = value;
+        return;
+      case L_TOWN:
+        address.town = value;
+        return;
+      case L_COUNTY:
+        address.county = value;
+        return;
+      case L_POSTCODE:
+        address.postCode = value;
+        return;
+      case L_COUNTRY:
+        address.country = value;
+        return;
+      case L_UPRN:
+        address.uprn = value;
         return;
       default:
         return;
