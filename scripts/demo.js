@@ -64,7 +64,25 @@ lines.on("line", (line) => {
     announced = true;
     process.stdout.write(`${line}\n`);
     for (const l of fakes.describe()) process.stdout.write(`${l}\n`);
-    process.stdout.write(`(try: curl ${line.slice(8)}/metadata ; Ctrl-C stops)\n`);
+    const base = line.slice(8);
+    /** @type {[string, string][]} */
+    const tries = [
+      [`${base}/metadata`, "the CapabilityStatement"],
+      [`${base}/Organization/RRP`, "a read from the mirror (loaded from the sample file)"],
+      [`${base}/Organization?name:contains=leeds&active=true&_count=5`, "a search"],
+      [`${base}/Organization?_id=RRP&_revinclude=Organization:partof&_format=xml`, "XML, with the sites"],
+      [
+        `${base}/CodeSystem/$lookup?system=https://fhir.nhs.uk/Id/ods-organization-code&code=RRP`,
+        "answered locally",
+      ],
+      [
+        `${base}/CodeSystem/$lookup?system=http://snomed.info/sct&code=291446002`,
+        "through the terminology gateway",
+      ],
+    ];
+    process.stdout.write(
+      `try (Ctrl-C stops):\n${tries.map(([url, what]) => `  curl '${url}'   # ${what}`).join("\n")}\n`,
+    );
   } else if (announced || !line.startsWith("facade: ")) {
     process.stderr.write(`${line}\n`);
   }

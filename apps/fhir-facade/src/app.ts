@@ -76,29 +76,34 @@ export function createApp(deps: AppDeps): Express {
 
   // ODS FHIR API (src/http + src/fhir): metadata, Organization, OrganizationAffiliation, ODS CodeSystems.
   // The Organization read hot path answers first from pre-serialised bytes; everything else goes to the engine.
-  // Without the platform it runs before Express itself; with it, after auth and limits, inside Express.
-  if (deps.fhir?.fastRead !== false) {
-    if (deps.platform === undefined) {
-      installBeforeExpress(app, createFastRead({ repository, basePath: "/fhir", compressMinBytes }));
-    } else {
-      const fastRead = createFastRead({ repository, basePath: "", compressMinBytes });
-      app.use("/fhir", (req, res, next) => {
-        fastRead(req, res, () => {
-          next();
-        });
-      });
-    }
-  }
+  // Without the platform both run before Express itself (Express only sees what they decline: delegated
+  // terminology requests, other paths); with it, after auth and limits, inside Express.
   const terminology = deps.terminology;
-  app.use(
-    "/fhir",
-    createFhirHandler({
-      engine,
-      publicBaseUrl: deps.config.publicBaseUrl,
-      compressMinBytes,
-      ...(terminology === undefined ? {} : { delegate: (r) => isTerminologyRequest(r, engine.codeSystems) }),
-    }),
-  );
+  const onInternalError = (err: unknown): void => {
+    deps.platform?.logger.error({ err }, "internal error in the FHIR API (answered 500)");
+  };
+  const fhirHandler = createFhirHandler({
+    engine,
+    publicBaseUrl: deps.config.publicBaseUrl,
+    compressMinBytes,
+    onInternalError,
+    ...(terminology === undefined ? {} : { delegate: (r) => isTerminologyRequest(r, engine.codeSystems) }),
+  });
+  const fastReadOn = deps.fhir?.fastRead !== false;
+  if (deps.platform === undefined) {
+    installBeforeExpress(app, {
+      fastRead: fastReadOn ? createFastRead({ repository, basePath: "/fhir", compressMinBytes }) : undefined,
+      fhir: { basePath: "/fhir", handler: fhirHandler },
+    });
+  } else if (fastReadOn) {
+    const fastRead = createFastRead({ repository, basePath: "", compressMinBytes });
+    app.use("/fhir", (req, res, next) => {
+      fastRead(req, res, () => {
+        next();
+      });
+    });
+  }
+  app.use("/fhir", fhirHandler);
   // Terminology gateway: CodeSystem/ValueSet/ConceptMap pass-through (what the engine delegates).
   if (terminology !== undefined) {
     app.use("/fhir", terminology);
@@ -111,6 +116,7 @@ export function createApp(deps: AppDeps): Express {
         publicBaseUrl: deps.config.publicBaseUrl,
         compressMinBytes,
         onlyDeclinedByGateway: true,
+        onInternalError,
       }),
     );
   }

@@ -116,6 +116,22 @@ describe("the FHIR API over the ODS mirror", () => {
     expect(body.issue[0].code).toBe("not-supported");
   });
 
+  test("_include and _revinclude of Organization:partof over the mirror (the store caps a page at 1,000)", async () => {
+    const page = await search("Organization?_count=200");
+    const child = page.entry?.find((e) => e.resource.partOf?.reference !== undefined)?.resource;
+    expect(child, "the generated data set has sites with a parent").toBeDefined();
+    const parentId = (child?.partOf?.reference ?? "").split("/").pop() ?? "";
+    const rev = await search(`Organization?_id=${parentId}&_revinclude=Organization:partof`);
+    const included = rev.entry?.filter((e) => e.search.mode === "include") ?? [];
+    expect(rev.entry?.filter((e) => e.search.mode === "match").map((e) => e.resource.id)).toEqual([parentId]);
+    expect(included.map((e) => e.resource.id)).toContain(child?.id);
+    expect(included.every((e) => e.resource.partOf?.reference?.endsWith(`/${parentId}`))).toBe(true);
+    const inc = await search(`Organization?_id=${child?.id ?? ""}&_include=Organization:partof`);
+    expect(inc.entry?.filter((e) => e.search.mode === "include").map((e) => e.resource.id)).toEqual([
+      parentId,
+    ]);
+  });
+
   test("OrganizationAffiliation search and read", async () => {
     const bundle = (await getJson(`${app.base}/OrganizationAffiliation?_count=5`)).body as {
       total: number;

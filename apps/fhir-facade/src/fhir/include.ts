@@ -105,7 +105,9 @@ export async function resolveIncludes(options: {
         negate: false,
         values: ids.map((id) => ({ kind: "reference", type: "Organization", id })),
       };
-      const room = limits.maxIncluded - included.length + 1;
+      // Ask for exactly the room left: `hasMore` says whether anything was cut (and a store may cap a page at
+      // the FHIR layer's own maximum, 1,000, so never ask for more than maxIncluded).
+      const room = limits.maxIncluded - included.length;
       const page = await repository.search({
         resourceType: directive.sourceType satisfies StoredType,
         conditions: [condition],

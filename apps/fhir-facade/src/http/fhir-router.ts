@@ -37,6 +37,11 @@ export interface FhirHandlerOptions {
    * pass everything else on.
    */
   readonly onlyDeclinedByGateway?: boolean;
+  /**
+   * Told of every unexpected error (answered as a 500 `exception` OperationOutcome that says only "internal
+   * error"), with its cause, so the operator's logs show what the client cannot.
+   */
+  readonly onInternalError?: (error: unknown) => void;
 }
 
 const OPERATIONS = new Set(["$lookup", "$validate-code"]);
@@ -105,10 +110,16 @@ export function createFhirHandler(options: FhirHandlerOptions) {
       }
       const request: FhirRequest = { method: req.method, segments, params, baseUrl, strict };
       const result = await options.engine.handle(request);
+      if (!result.ok && result.error.code === "internal") {
+        options.onInternalError?.(result.error.cause ?? result.error);
+      }
       await sendResult(raw, out, result, { format: wire, pretty, compressMinBytes });
     } catch (err) {
       const error =
         err instanceof FhirError ? err : new FhirError("internal", "internal error", { cause: err });
+      if (error.code === "internal") {
+        options.onInternalError?.(error.cause ?? error);
+      }
       await sendError(raw, out, error, { format: wire, pretty, compressMinBytes });
     }
   };
