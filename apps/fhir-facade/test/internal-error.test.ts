@@ -2,7 +2,8 @@ import { describe, expect, test } from "vitest";
 
 import { loadConfig } from "../src/config.js";
 import { createPlatform } from "../src/platform/platform.js";
-import type { OdsRepository, RepositoryQuery, SearchPage } from "../src/fhir/repository.js";
+import type { OdsRepository, SearchPage } from "../src/fhir/repository.js";
+import type { RepositoryQuery } from "../src/fhir/search-query.js";
 import { fixtureRepository } from "./fixtures.js";
 import { startApp } from "./helpers.js";
 import { captureLogs } from "./platform-harness.js";
