@@ -12,7 +12,8 @@ import {
 import { MirrorError } from "./errors.js";
 import type { MirrorEventListener } from "./events.js";
 import { recordFromOds } from "./from-ods.js";
-import type { MirrorRecord } from "./record.js";
+import { type LoadFeedItem, workerFeed, workerSupported } from "./load-pool.js";
+import { type MirrorRecord, packRows, recordRows } from "./record.js";
 import type { MirrorStore } from "./store.js";
 
 /** Options shared by every load. */
@@ -124,12 +125,59 @@ export function loadOdsXml(store: MirrorStore, options: LoadXmlOptions): Promise
 }
 
 /** Loads organisations read by an ods-core reader into a new generation (see {@link loadOdsXml}). */
-export async function loadOdsItems(store: MirrorStore, options: LoadItemsOptions): Promise<LoadResult> {
-  const now = options.now ?? (() => performance.now());
-  const batchSize = options.batchSize ?? 2000;
+export function loadOdsItems(store: MirrorStore, options: LoadItemsOptions): Promise<LoadResult> {
+  const batchSize = checkBatchSize(options.batchSize);
+  const { items, ...rest } = options;
+  return runLoad(store, { ...rest, feed: itemFeed(items, batchSize, options.fhir) });
+}
+
+function checkBatchSize(batchSize = 2000): number {
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000) {
     throw new MirrorError("invalid-input", "batchSize must be an integer 1..100000");
   }
+  return batchSize;
+}
+
+/** Parses and maps in this thread: batches of records, packed into rows. */
+async function* itemFeed(
+  items: AsyncIterable<OdsXmlItem>,
+  batchSize: number,
+  fhir: OdsFhirOptions | undefined,
+): AsyncGenerator<LoadFeedItem> {
+  let batch: MirrorRecord[] = [];
+  let maxChange = "";
+  const flush = (): LoadFeedItem => {
+    const packed = packRows(batch.map(recordRows));
+    batch = [];
+    return { kind: "rows", packed, maxChange, bytesRead: 0 };
+  };
+  for await (const item of items) {
+    if (item.kind === "manifest") {
+      yield { kind: "manifest", manifest: item.manifest };
+    } else if (item.kind === "organisation") {
+      const record = recordFromOds(item.organisation, fhir);
+      if ((record.lastChangeDate ?? "") > maxChange) {
+        maxChange = record.lastChangeDate ?? "";
+      }
+      batch.push(record);
+      if (batch.length >= batchSize) {
+        yield flush();
+      }
+    }
+  }
+  if (batch.length > 0) {
+    yield flush();
+  }
+}
+
+async function runLoad(
+  store: MirrorStore,
+  options: Omit<LoadOptions, "batchSize"> & {
+    readonly feed: AsyncIterable<LoadFeedItem>;
+    readonly bytesRead?: () => number;
+  },
+): Promise<LoadResult> {
+  const now = options.now ?? (() => performance.now());
   const emit = options.onEvent ?? (() => undefined);
   const started = now();
   return store.withWriterLock(async () => {
@@ -139,7 +187,6 @@ export async function loadOdsItems(store: MirrorStore, options: LoadItemsOptions
       ...(options.totalBytes === undefined ? {} : { totalBytes: options.totalBytes }),
     });
     let manifest: OdsManifest | undefined;
-    const bytesRead = options.bytesRead ?? (() => 0);
     let lastProgress = 0;
     let maxChange = "";
     const writer = await store.beginGeneration({
@@ -147,32 +194,25 @@ export async function loadOdsItems(store: MirrorStore, options: LoadItemsOptions
       source: options.sourceLabel,
     });
     try {
-      let batch: MirrorRecord[] = [];
-      for await (const item of options.items) {
+      for await (const item of options.feed) {
         if (item.kind === "manifest") {
           manifest = item.manifest;
-        } else if (item.kind === "organisation") {
-          const record = recordFromOds(item.organisation, options.fhir);
-          if ((record.lastChangeDate ?? "") > maxChange) {
-            maxChange = record.lastChangeDate ?? "";
-          }
-          batch.push(record);
-          if (batch.length >= batchSize) {
-            await writer.add(batch);
-            batch = [];
-            if (writer.count - lastProgress >= 10_000) {
-              lastProgress = writer.count;
-              emit({
-                type: "load-progress",
-                organisations: writer.count,
-                bytesRead: bytesRead(),
-                ...(options.totalBytes === undefined ? {} : { totalBytes: options.totalBytes }),
-              });
-            }
-          }
+          continue;
+        }
+        if (item.maxChange > maxChange) {
+          maxChange = item.maxChange;
+        }
+        await writer.addPacked(item.packed);
+        if (writer.count - lastProgress >= 10_000) {
+          lastProgress = writer.count;
+          emit({
+            type: "load-progress",
+            organisations: writer.count,
+            bytesRead: options.bytesRead?.() ?? item.bytesRead,
+            ...(options.totalBytes === undefined ? {} : { totalBytes: options.totalBytes }),
+          });
         }
       }
-      await writer.add(batch);
       if (manifest === undefined) {
         throw new MirrorError("invalid-file", "the file has no ODS Manifest: not an ODS XML full file");
       }
@@ -211,6 +251,22 @@ export async function loadOdsXmlFile(
     throw new MirrorError("invalid-input", `cannot read ${options.path}`, { cause: error });
   }
   const { path, ...rest } = options;
+  if (workerSupported(options.fhir)) {
+    // Parse + map in a worker thread, overlapping the inserts here.
+    const batchSize = checkBatchSize(options.batchSize);
+    return runLoad(store, {
+      ...rest,
+      sourceLabel: path,
+      totalBytes: size,
+      feed: workerFeed({
+        source: { kind: "file", path },
+        batchSize,
+        ...(options.fhir === undefined ? {} : { fhir: options.fhir }),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+        onWarning: (message) => options.onEvent?.({ type: "warning", message }),
+      }),
+    });
+  }
   return loadOdsXml(store, {
     ...rest,
     source: createReadStream(path, { highWaterMark: 256 * 1024 }),
@@ -230,6 +286,19 @@ export async function loadOdsZip(
     throw new MirrorError("invalid-input", `cannot read ${options.path}`, { cause: error });
   }
   const { path, sourceLabel, ...rest } = options;
+  if (workerSupported(options.fhir)) {
+    return runLoad(store, {
+      ...rest,
+      sourceLabel: sourceLabel ?? path,
+      feed: workerFeed({
+        source: { kind: "zip", path },
+        batchSize: checkBatchSize(options.batchSize),
+        ...(options.fhir === undefined ? {} : { fhir: options.fhir }),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+        onWarning: (message) => options.onEvent?.({ type: "warning", message }),
+      }),
+    });
+  }
   return loadOdsItems(store, {
     ...rest,
     sourceLabel: sourceLabel ?? path,

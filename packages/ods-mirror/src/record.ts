@@ -121,11 +121,16 @@ export function recordRows(record: MirrorRecord): RecordRows {
     code,
     "lastChangeDate must be YYYY-MM-DD",
   );
-  const names: unknown[][] = [[code, 0, name, fold(name)]];
+  const nameFold = fold(name);
+  const names: unknown[][] = [[code, 0, name, nameFold]];
+  let namesFold = nameFold;
   for (const alias of record.aliases ?? []) {
     const value = text(alias, code, "alias");
     if (value !== undefined) {
-      names.push([code, 1, value, fold(value)]);
+      const aliasFold = fold(value);
+      names.push([code, 1, value, aliasFold]);
+      // Folded text never holds a line break, so no substring can span two names.
+      namesFold += `\n${aliasFold}`;
     }
   }
   const addr: unknown[][] = [];
@@ -148,11 +153,19 @@ export function recordRows(record: MirrorRecord): RecordRows {
     }
   }
   const primary = record.roles.find((r) => r.primary);
-  const roles = record.roles.map((r) => {
+  const orgActive = record.active ? 1 : 0;
+  // One row per role id: a role held more than once (different periods) is merged, flags OR-ed.
+  const byRole = new Map<string, [string, string, number, number, number, number]>();
+  for (const r of record.roles) {
     const id = normaliseCode(r.id);
     check(/^RO\d{1,6}$/.test(id), code, `bad role id ${id.slice(0, 12)}`);
-    return [code, id, r.primary ? 1 : 0, r.active ? 1 : 0];
-  });
+    const row = byRole.get(id) ?? [code, id, 0, 0, 0, orgActive];
+    row[2] |= r.primary ? 1 : 0;
+    row[3] |= r.active ? 1 : 0;
+    row[4] |= r.active && r.primary ? 1 : 0;
+    byRole.set(id, row);
+  }
+  const roles = [...byRole.values()];
   const rels = record.relationships.map((r) => {
     const target = normaliseCode(r.target);
     check(CODE_RE.test(target), code, "bad relationship target");
@@ -180,8 +193,9 @@ export function recordRows(record: MirrorRecord): RecordRows {
   const org = [
     code,
     name,
-    fold(name),
-    record.active ? 1 : 0,
+    nameFold,
+    namesFold,
+    orgActive,
     record.recordClass,
     record.refOnly ? 1 : 0,
     record.lastChangeDate ?? "",
@@ -191,4 +205,58 @@ export function recordRows(record: MirrorRecord): RecordRows {
     postcode === undefined ? null : outwardCode(postcode),
   ];
   return { org, doc, names, addr, roles, rels, succs };
+}
+
+/** Rows of one table, flattened row-major (column order as in the schema). */
+export interface FlatRows {
+  readonly rows: number;
+  readonly values: unknown[];
+}
+
+/** The rows of a batch of records, one flat array per table (what the bulk inserts bind, and what a load worker posts). */
+export interface PackedRows {
+  readonly organisations: number;
+  readonly org: FlatRows;
+  readonly org_doc: FlatRows;
+  readonly org_name: FlatRows;
+  readonly org_addr: FlatRows;
+  readonly org_role: FlatRows;
+  readonly org_rel: FlatRows;
+  readonly org_succ: FlatRows;
+}
+
+/** Packs the rows of validated records into flat per-table arrays. */
+export function packRows(prepared: readonly RecordRows[]): PackedRows {
+  const table = (): { rows: number; values: unknown[] } => ({ rows: 0, values: [] });
+  const out = {
+    organisations: prepared.length,
+    org: table(),
+    org_doc: table(),
+    org_name: table(),
+    org_addr: table(),
+    org_role: table(),
+    org_rel: table(),
+    org_succ: table(),
+  };
+  const one = (target: { rows: number; values: unknown[] }, row: readonly unknown[]): void => {
+    target.rows += 1;
+    for (const value of row) {
+      target.values.push(value);
+    }
+  };
+  const many = (target: { rows: number; values: unknown[] }, rows: readonly (readonly unknown[])[]): void => {
+    for (const row of rows) {
+      one(target, row);
+    }
+  };
+  for (const p of prepared) {
+    one(out.org, p.org);
+    one(out.org_doc, p.doc);
+    many(out.org_name, p.names);
+    many(out.org_addr, p.addr);
+    many(out.org_role, p.roles);
+    many(out.org_rel, p.rels);
+    many(out.org_succ, p.succs);
+  }
+  return out;
 }

@@ -67,13 +67,70 @@ function stringMatch(
   }
 }
 
-function nameCondition(dialect: Dialect, value: StringValue): SqlFragment {
-  const folded = fold(str(value.value, "name"));
-  if (value.match === "contains" && dialect === "sqlite" && folded.length >= 3) {
-    // SQLite: the FTS5 trigram index answers LIKE '%...%' (PostgreSQL uses its pg_trgm GIN index directly).
-    return sql`o.code IN (SELECT n.code FROM org_name n WHERE n.rowid IN (SELECT rowid FROM name_fts WHERE fold LIKE ${`%${escapeLike(folded)}%`} ESCAPE '\\'))`;
+/**
+ * How a membership condition is rendered. `drive`: `o.code IN (subquery)`, the condition's own index finds the
+ * (few) matching organisations first. `filter`: a per-row test (`EXISTS`, or the folded column itself), so that a
+ * page of a large result walks the sort order's index and stops after `count` rows.
+ */
+export type ConditionMode = "drive" | "filter";
+
+/** The extra context of a condition: the `active` value of a sibling condition folded into role subqueries. */
+export interface ConditionContext {
+  readonly mode: ConditionMode;
+  readonly orgActive?: boolean;
+}
+
+const DRIVE: ConditionContext = { mode: "drive" };
+
+function membership(
+  mode: ConditionMode,
+  from: { readonly table: string; readonly alias: string; readonly column: string },
+  where: SqlFragment,
+  negate = false,
+): SqlFragment {
+  const not = raw(negate ? "NOT " : "");
+  const table = raw(`${from.table} ${from.alias}`);
+  const column = raw(`${from.alias}.${from.column}`);
+  if (mode === "filter") {
+    return sql`${not}EXISTS (SELECT 1 FROM ${table} WHERE ${column} = o.code AND ${where})`;
   }
-  return sql`o.code IN (SELECT code FROM org_name WHERE ${stringMatch(value, { fold: raw("fold"), raw: raw("value") }, "name")})`;
+  return sql`o.code ${not}IN (SELECT ${column} FROM ${table} WHERE ${where})`;
+}
+
+const NAMES = { table: "org_name", alias: "n", column: "code" } as const;
+const ADDRESSES = { table: "org_addr", alias: "a", column: "code" } as const;
+const ROLES = { table: "org_role", alias: "r", column: "code" } as const;
+
+/** A folded contains value long enough for the trigram indexes (3 characters or more), else undefined. */
+function trigramValue(value: StringValue): string | undefined {
+  if (value.match !== "contains") {
+    return undefined;
+  }
+  const folded = fold(str(value.value, "name"));
+  let characters = 0;
+  for (const _ of folded) {
+    characters += 1;
+  }
+  return characters >= 3 ? folded : undefined;
+}
+
+/** An FTS5 query that is one quoted phrase: with the trigram tokenizer, an exact substring test. */
+function ftsPhrase(folded: string): string {
+  return `"${folded.replaceAll('"', '""')}"`;
+}
+
+function nameCondition(dialect: Dialect, value: StringValue, mode: ConditionMode): SqlFragment {
+  if (value.match === "contains") {
+    const folded = fold(str(value.value, "name"));
+    const trigram = trigramValue(value);
+    if (dialect === "sqlite" && trigram !== undefined && mode === "drive") {
+      // SQLite: the FTS5 trigram index (one document per organisation: its rowid) answers the substring test.
+      return sql`o.rowid IN (SELECT rowid FROM name_fts WHERE names_fold MATCH ${ftsPhrase(trigram)})`;
+    }
+    // PostgreSQL: the pg_trgm GIN index on the same column; SQLite filter mode: a test per visited row.
+    return sql`o.names_fold LIKE ${`%${escapeLike(folded)}%`} ESCAPE '\\'`;
+  }
+  return membership(mode, NAMES, stringMatch(value, { fold: raw("n.fold"), raw: raw("n.value") }, "name"));
 }
 
 function postcodeCondition(value: StringValue): SqlFragment {
@@ -125,14 +182,20 @@ function dateCondition(column: SqlFragment, values: readonly DateValue[], now: n
 const ADDRESS_PARTS = new Set(["line", "city", "district", "state", "country", "postalcode"]);
 
 /** The SQL of one Organization condition, on the alias `o` of the `org` view. */
-export function orgCondition(dialect: Dialect, condition: OrgCondition, now: number): SqlFragment {
+export function orgCondition(
+  dialect: Dialect,
+  condition: OrgCondition,
+  now: number,
+  context: ConditionContext = DRIVE,
+): SqlFragment {
+  const mode = context.mode;
   switch (condition.kind) {
     case "code":
       return condition.not === true
         ? sql`o.code NOT IN (${codes(condition.codes, "code")})`
         : sql`o.code IN (${codes(condition.codes, "code")})`;
     case "name":
-      return anyOf(list(condition.values, "name").map((v) => nameCondition(dialect, v)));
+      return anyOf(list(condition.values, "name").map((v) => nameCondition(dialect, v, mode)));
     case "address": {
       const values = list(condition.values, "address");
       if (condition.part === "postalcode") {
@@ -141,33 +204,35 @@ export function orgCondition(dialect: Dialect, condition: OrgCondition, now: num
       if (condition.part !== "any" && !ADDRESS_PARTS.has(condition.part)) {
         throw invalid("address: unknown part");
       }
-      const columns = { fold: raw("fold"), raw: raw("value") };
+      const columns = { fold: raw("a.fold"), raw: raw("a.value") };
       // "any" lists every part so that the (part, fold) index serves it.
       const part =
         condition.part === "any"
-          ? raw("part IN ('line', 'city', 'district', 'state', 'country', 'postalcode') AND ")
-          : sql`part = ${condition.part} AND `;
+          ? raw("a.part IN ('line', 'city', 'district', 'state', 'country', 'postalcode') AND ")
+          : sql`a.part = ${condition.part} AND `;
       return anyOf(
-        values.map(
-          (v) =>
-            sql`o.code IN (SELECT code FROM org_addr WHERE ${part}${stringMatch(v, columns, "address")})`,
-        ),
+        values.map((v) => membership(mode, ADDRESSES, sql`${part}${stringMatch(v, columns, "address")}`)),
       );
     }
     case "role": {
       const ids = codes(condition.codes, "role");
-      const negate = condition.not === true ? raw("NOT ") : raw("");
+      const negate = condition.not === true;
+      // The organisation's status, when the query also tests it, narrows the role index (org_active copies it).
+      const status =
+        context.orgActive === undefined || negate
+          ? raw("")
+          : sql` AND r.org_active = ${context.orgActive ? 1 : 0}`;
       switch (condition.scope) {
         case "primary":
-          return condition.not === true
+          return negate
             ? sql`(o.primary_role IS NULL OR o.primary_role NOT IN (${ids}))`
             : sql`o.primary_role IN (${ids})`;
         case "any":
-          return sql`o.code ${negate}IN (SELECT code FROM org_role WHERE role IN (${ids}))`;
+          return membership(mode, ROLES, sql`r.role IN (${ids})${status}`, negate);
         case "active":
-          return sql`o.code ${negate}IN (SELECT code FROM org_role WHERE role IN (${ids}) AND active = 1)`;
+          return membership(mode, ROLES, sql`r.role IN (${ids})${status} AND r.active = 1`, negate);
         case "active-primary":
-          return sql`o.code ${negate}IN (SELECT code FROM org_role WHERE role IN (${ids}) AND active = 1 AND is_primary = 1)`;
+          return membership(mode, ROLES, sql`r.role IN (${ids})${status} AND r.active_primary = 1`, negate);
         default:
           throw invalid("role: unknown scope");
       }
@@ -192,17 +257,21 @@ export function orgCondition(dialect: Dialect, condition: OrgCondition, now: num
       const incoming = condition.direction === "incoming";
       const filters: SqlFragment[] = [];
       if (condition.types !== undefined) {
-        filters.push(sql`type IN (${codes(condition.types, "relationship type")})`);
+        filters.push(sql`x.type IN (${codes(condition.types, "relationship type")})`);
       }
       if (condition.targets !== undefined) {
-        const column = incoming ? raw("source") : raw("target");
+        const column = incoming ? raw("x.source") : raw("x.target");
         filters.push(sql`${column} IN (${codes(condition.targets, "relationship target")})`);
       }
       if (condition.active !== undefined) {
-        filters.push(sql`active = ${condition.active ? 1 : 0}`);
+        filters.push(sql`x.active = ${condition.active ? 1 : 0}`);
       }
-      const where = filters.length === 0 ? raw("") : sql` WHERE ${join(filters, " AND ")}`;
-      return sql`o.code IN (SELECT ${incoming ? raw("target") : raw("source")} FROM org_rel${where})`;
+      const where = filters.length === 0 ? raw("1=1") : join(filters, " AND ");
+      return membership(
+        mode,
+        { table: "org_rel", alias: "x", column: incoming ? "target" : "source" },
+        where,
+      );
     }
     case "missing": {
       const not = condition.missing ? raw("NOT ") : raw("");
@@ -229,6 +298,56 @@ export function orgCondition(dialect: Dialect, condition: OrgCondition, now: num
     default:
       throw invalid("unknown condition kind");
   }
+}
+
+/**
+ * The organisation's status tested by the query (an `active` condition), folded into role subqueries so that
+ * role + status is answered from one covering index.
+ */
+export function queryContext(conditions: readonly OrgCondition[], mode: ConditionMode): ConditionContext {
+  const active = conditions.find((c) => c.kind === "active");
+  return active === undefined ? { mode } : { mode, orgActive: active.value };
+}
+
+/**
+ * A cheaper exact count for the common one-index queries, or undefined: role (one code, optionally with the
+ * status) counted from the role index alone (one row per organisation and role), name contains counted from
+ * the FTS5 index alone (SQLite; one document per organisation).
+ */
+export function countShortcut(
+  dialect: Dialect,
+  conditions: readonly OrgCondition[],
+): SqlFragment | undefined {
+  const active = conditions.filter((c) => c.kind === "active");
+  const others = conditions.filter((c) => c.kind !== "active");
+  const only = others[0];
+  if (others.length !== 1 || active.length > 1 || only === undefined) {
+    return undefined;
+  }
+  if (
+    only.kind === "role" &&
+    only.not !== true &&
+    only.scope !== "primary" &&
+    Array.isArray(only.codes) &&
+    only.codes.length === 1
+  ) {
+    const scope =
+      only.scope === "active"
+        ? raw(" AND r.active = 1")
+        : only.scope === "active-primary"
+          ? raw(" AND r.active_primary = 1")
+          : raw("");
+    const status = active[0] === undefined ? raw("") : sql` AND r.org_active = ${active[0].value ? 1 : 0}`;
+    return sql`SELECT count(*) AS n FROM org_role r WHERE r.role IN (${codes(only.codes, "role")})${status}${scope}`;
+  }
+  if (dialect === "sqlite" && active.length === 0 && only.kind === "name" && only.values.length === 1) {
+    const value = only.values[0];
+    const trigram = value === undefined ? undefined : trigramValue(value);
+    if (trigram !== undefined) {
+      return sql`SELECT count(*) AS n FROM name_fts WHERE names_fold MATCH ${ftsPhrase(trigram)}`;
+    }
+  }
+  return undefined;
 }
 
 /** The SQL of one OrganizationAffiliation condition, on the alias `r` of the `org_rel` view. */
@@ -296,11 +415,79 @@ export function effectiveSort(sort: readonly SortKey[] | undefined): SortKey[] {
   return keys;
 }
 
-/** ORDER BY for a sort. */
-export function orderBy(keys: readonly SortKey[]): SqlFragment {
+/** ORDER BY for a sort, on the `org` alias `o` (or on the page subquery `p`, whose columns are the outputs). */
+export function orderBy(keys: readonly SortKey[], on: "o" | "p" = "o"): SqlFragment {
   return raw(
-    keys.map((k) => `${SORT_COLUMNS[k.field]} ${k.direction === "asc" ? "ASC" : "DESC"}`).join(", "),
+    keys
+      .map(
+        (k) =>
+          `${on === "o" ? SORT_COLUMNS[k.field] : `p.${SORT_OUTPUT[k.field]}`} ${k.direction === "asc" ? "ASC" : "DESC"}`,
+      )
+      .join(", "),
   );
+}
+
+/**
+ * A condition that can drive a page sorted by code: its index yields the matches already in code order, joined
+ * to `org o`, so a page stops after `count` rows however many match. `index` is the condition it replaces.
+ */
+export interface PageDriver {
+  readonly from: SqlFragment;
+  readonly where: SqlFragment;
+  /** The driver's column in code order. */
+  readonly order: SqlFragment;
+  readonly index: number;
+}
+
+/**
+ * The driver of a page sorted by code, if the query has one: a single-value name contains (SQLite, when the
+ * org rowids are in code order: the FTS5 index yields rowids in order), or a single role id together with the
+ * organisation's status (the role index is ordered by role, status, code).
+ */
+export function pageDriver(
+  dialect: Dialect,
+  conditions: readonly OrgCondition[],
+  codeOrderedRowids: boolean,
+): PageDriver | undefined {
+  const active = conditions.filter((c) => c.kind === "active");
+  for (const [index, c] of conditions.entries()) {
+    if (c.kind === "name" && dialect === "sqlite" && codeOrderedRowids && c.values.length === 1) {
+      const value = c.values[0];
+      const trigram = value === undefined ? undefined : trigramValue(value);
+      if (trigram !== undefined) {
+        return {
+          from: raw("name_fts dn JOIN org o ON o.rowid = dn.rowid"),
+          where: sql`dn.names_fold MATCH ${ftsPhrase(trigram)}`,
+          order: raw("dn.rowid"),
+          index,
+        };
+      }
+    }
+    const status = active[0];
+    if (
+      c.kind === "role" &&
+      status !== undefined &&
+      active.length === 1 &&
+      c.not !== true &&
+      c.scope !== "primary" &&
+      Array.isArray(c.codes) &&
+      c.codes.length === 1
+    ) {
+      const scope =
+        c.scope === "active"
+          ? raw(" AND dr.active = 1")
+          : c.scope === "active-primary"
+            ? raw(" AND dr.active_primary = 1")
+            : raw("");
+      return {
+        from: raw("org_role dr JOIN org o ON o.code = dr.code"),
+        where: sql`dr.role IN (${codes(c.codes, "role")}) AND dr.org_active = ${status.value ? 1 : 0}${scope}`,
+        order: raw("dr.code"),
+        index,
+      };
+    }
+  }
+  return undefined;
 }
 
 /** The output column holding each sort key's value (for cursors). */

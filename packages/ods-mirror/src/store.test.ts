@@ -329,6 +329,59 @@ describe.each(testBackends().map((b) => [b.name, b] as const))(
       expect(await find([{ kind: "relationship", direction: "incoming", types: ["RE5"] }])).toEqual(["Q72"]);
     });
 
+    test("pages of large results (walked in sort order) hold exactly the matches of the full listing", async () => {
+      // With count 1, most of these results are "large" for 6 organisations: the store then walks the sort
+      // order testing each row instead of listing every match first. Both plans must agree, aliases included.
+      const conditions: OrgCondition[][] = [
+        [{ kind: "name", values: [{ match: "contains", value: "lee" }] }],
+        [{ kind: "name", values: [{ match: "contains", value: "ry" }] }],
+        [{ kind: "name", values: [{ match: "contains", value: "st james" }] }],
+        [{ kind: "name", values: [{ match: "starts-with", value: "leeds" }] }],
+        [
+          { kind: "name", values: [{ match: "contains", value: "leeds" }] },
+          { kind: "active", value: true },
+        ],
+        [{ kind: "role", scope: "any", codes: ["RO76", "RO177", "RO197"] }],
+        [
+          { kind: "role", scope: "any", codes: ["RO177"] },
+          { kind: "active", value: true },
+        ],
+        [
+          { kind: "role", scope: "active", codes: ["RO177", "RO76"] },
+          { kind: "active", value: true },
+        ],
+        [
+          { kind: "role", scope: "any", codes: ["RO76"], not: true },
+          { kind: "active", value: true },
+        ],
+        [{ kind: "address", part: "any", values: [{ match: "contains", value: "l" }] }],
+        [{ kind: "relationship", types: ["RE4", "RE5", "RE6"] }],
+        [{ kind: "active", value: true }],
+      ];
+      for (const where of conditions) {
+        const all = await find(where);
+        for (const sort of [undefined, [{ field: "name", direction: "desc" } as const]]) {
+          const paged: string[] = [];
+          let after: string | undefined;
+          for (let i = 0; i < 10; i++) {
+            const page = await store.search({
+              where,
+              count: 1,
+              ...(sort === undefined ? {} : { sort }),
+              ...(after === undefined ? {} : { page: { kind: "keyset", after } }),
+            });
+            expect(page.total).toBe(all.length);
+            paged.push(...codes(page));
+            after = page.next;
+            if (after === undefined) break;
+          }
+          expect(paged.sort()).toEqual(all);
+        }
+        const offsetPage = await store.search({ where, count: 2, page: { kind: "offset", offset: 1 } });
+        expect(codes(offsetPage)).toEqual(all.slice(1, 3));
+      }
+    });
+
     test("sort, totals, offset and keyset paging", async () => {
       const byName = await store.search({
         where: [],
@@ -537,6 +590,33 @@ describe.each(testBackends().map((b) => [b.name, b] as const))(
       // An organisation that comes back loses its tombstone.
       await store.applyChanges({ upserts: [record("Q72")], removals: [] });
       expect(await store.read("Q72")).toMatchObject({ kind: "found" });
+      // New codes placed between, before and after the existing ones keep pages in code order.
+      await store.applyChanges({
+        upserts: ["A0", "C1", "ZZ9", "RR7", "RR9"].map((code) =>
+          record(code, { name: `${code} ORDERED SITE` }),
+        ),
+        removals: [],
+      });
+      const where: OrgCondition[] = [
+        { kind: "name", values: [{ match: "contains", value: "ordered site" }] },
+      ];
+      for (const direction of ["asc", "desc"] as const) {
+        const seen: string[] = [];
+        let after: string | undefined;
+        do {
+          const page = await store.search({
+            where,
+            count: 2,
+            sort: [{ field: "code", direction }],
+            ...(after === undefined ? {} : { page: { kind: "keyset", after } }),
+          });
+          seen.push(...codes(page));
+          after = page.next;
+        } while (after !== undefined);
+        const expected = ["A0", "C1", "RR7", "RR9", "ZZ9"];
+        expect(seen).toEqual(direction === "asc" ? expected : expected.reverse());
+      }
+      expect(await store.checkIntegrity()).toMatchObject({ ok: true, problems: [] });
     });
 
     test("a new generation is invisible until commit, then switches atomically with tombstones", async () => {

@@ -3,9 +3,11 @@ import { PostgresDatabase, type PostgresOptions } from "./db/postgres.js";
 import {
   baseDdl,
   dropGenerationDdl,
+  GENERATION_TABLE_NAMES,
   GENERATION_TABLES,
   generationIndexesDdl,
   generationTablesDdl,
+  ROWID_GAP,
   tableName,
   viewsDdl,
 } from "./db/schema.js";
@@ -23,16 +25,20 @@ import type {
   StoredResource,
   SuccessionLink,
 } from "./query.js";
-import { type MirrorRecord, normaliseCode, recordRows } from "./record.js";
+import { type MirrorRecord, normaliseCode, type PackedRows, packRows, recordRows } from "./record.js";
 import {
   affiliationCondition,
   afterCursor,
+  type ConditionMode,
+  countShortcut,
   decodeCursor,
   effectiveSort,
   encodeCursor,
   orderBy,
   orgCondition,
+  pageDriver,
   QUERY_LIMITS,
+  queryContext,
   sortOutput,
 } from "./search-sql.js";
 
@@ -80,7 +86,15 @@ interface OrgRow {
 
 const DAY = 86_400_000;
 const TOTALS_CACHE_SIZE = 10_000;
-const META_KEYS = ["active_generation", "release", "loaded_at", "watermark", "last_sync_at"] as const;
+const PAGE_CACHE_BYTES = 32 * 1024 * 1024;
+const META_KEYS = [
+  "active_generation",
+  "release",
+  "loaded_at",
+  "watermark",
+  "last_sync_at",
+  "code_order",
+] as const;
 /** A key of the mirror's meta table. */
 export type MetaKey = (typeof META_KEYS)[number];
 
@@ -125,8 +139,10 @@ export class MirrorStore implements MirrorReader {
   readonly #readOrgSync:
     ((code: unknown) => { json: Uint8Array; version: string; last_change: string } | undefined) | undefined;
   readonly #readTombstone: PreparedQuery<{ removed_at: string }>;
-  readonly #readVersion: PreparedQuery<{ value: string }>;
   readonly #totals = new Map<string, { version: string; total: number }>();
+  readonly #pages = new Map<string, { version: string; rows: OrgRow[]; bytes: number }>();
+  #pageBytes = 0;
+  readonly #readState: PreparedQuery<{ key: string; value: string }>;
 
   constructor(db: Database, clock: () => Date) {
     this.db = db;
@@ -138,9 +154,9 @@ export class MirrorStore implements MirrorReader {
       db instanceof SqliteDatabase
         ? (db.prepareSync(readOrg) as (code: unknown) => OrgBytesRow | undefined)
         : undefined;
-    this.#readVersion = db.prepare(
-      "read_version",
-      sql`SELECT value FROM mirror_meta WHERE key = 'data_version'`,
+    this.#readState = db.prepare(
+      "read_state",
+      sql`SELECT key, value FROM mirror_meta WHERE key IN ('data_version', 'code_order')`,
     );
     this.#readTombstone = db.prepare(
       "read_tombstone",
@@ -153,9 +169,26 @@ export class MirrorStore implements MirrorReader {
     return this.#clock().getTime();
   }
 
-  async read(code: string): Promise<ReadResult> {
+  read(code: string): Promise<ReadResult> {
     const id = typeof code === "string" ? code.toUpperCase() : "";
-    const row = this.#readOrgSync === undefined ? await this.#readOrg.get([id]) : this.#readOrgSync(id);
+    if (this.#readOrgSync !== undefined) {
+      // SQLite hot path: one synchronous prepared statement, no awaits before the answer.
+      const row = this.#readOrgSync(id);
+      if (row !== undefined) {
+        return Promise.resolve({
+          kind: "found",
+          id,
+          json: row.json,
+          versionId: row.version,
+          lastChangeDate: row.last_change === "" ? undefined : row.last_change,
+        });
+      }
+    }
+    return this.#readSlow(id);
+  }
+
+  async #readSlow(id: string): Promise<ReadResult> {
+    const row = this.#readOrgSync === undefined ? await this.#readOrg.get([id]) : undefined;
     if (row !== undefined) {
       return {
         kind: "found",
@@ -178,34 +211,68 @@ export class MirrorStore implements MirrorReader {
     }
     const now = this.now();
     const keys = effectiveSort(query.sort);
-    const conditions = query.where.map((c) => orgCondition(this.db.dialect, c, now));
-    const pageConditions = [...conditions];
+    const dialect = this.db.dialect;
+    const render = (mode: ConditionMode): SqlFragment[] => {
+      const context = queryContext(query.where, mode);
+      return query.where.map((c) => orgCondition(dialect, c, now, context));
+    };
+    const conditions = render("drive");
     let offset = 0;
+    let after: SqlFragment | undefined;
     if (query.page?.kind === "keyset") {
-      pageConditions.push(afterCursor(keys, decodeCursor(keys, query.page.after)));
+      after = afterCursor(keys, decodeCursor(keys, query.page.after));
     } else if (query.page?.kind === "offset") {
       offset = checkOffset(query.page.offset);
     }
     const where = (list: SqlFragment[]): SqlFragment =>
       list.length === 0 ? raw("") : sql` WHERE ${join(list, " AND ")}`;
-    // Read the data version before counting, so that a count is never cached under a newer version.
-    const version = query.total === "none" ? "" : await this.#dataVersion();
-    const page =
-      count === 0
-        ? Promise.resolve([] as OrgRow[])
-        : this.db.all<OrgRow>(
-            sql`SELECT o.code, d.json, d.version, o.last_change, o.name_fold FROM org o JOIN org_doc d ON d.code = o.code${where(pageConditions)} ORDER BY ${orderBy(keys)} LIMIT ${count + 1} OFFSET ${offset}`,
-          );
-    const total =
-      query.total === "none"
-        ? Promise.resolve(undefined)
-        : this.#count(sql`SELECT count(*) AS n FROM org o${where(conditions)}`, version);
-    const [rows, totalCount] = await Promise.all([page, total]);
+    // Read the data version before counting, so that nothing is ever cached under a newer version.
+    const state = query.total === "none" ? undefined : await this.#dataState();
+    let total: number | undefined;
+    let mode: ConditionMode = "drive";
+    if (state !== undefined) {
+      total = await this.#count(
+        countShortcut(dialect, query.where) ?? sql`SELECT count(*) AS n FROM org o${where(conditions)}`,
+        state.version,
+      );
+      // A large result: testing each row along the sort order's index finds a page sooner than listing every
+      // match first (about (offset + count) * organisations / total rows visited versus total).
+      if (total > 0 && conditions.length > 0) {
+        const organisations = await this.#count(sql`SELECT count(*) AS n FROM org o`, state.version);
+        if (((offset + count + 1) * organisations) / total < 2 * total) {
+          mode = "filter";
+        }
+      }
+    }
+    const first = keys[0];
+    const driver =
+      keys.length === 1 && first?.field === "code"
+        ? pageDriver(dialect, query.where, state?.codeOrder === true)
+        : undefined;
+    let inner: SqlFragment;
+    let outerOrder: SqlFragment;
+    if (driver !== undefined) {
+      // The driver yields matches in code order; the other conditions test each row.
+      const others = render("filter").filter((_, i) => i !== driver.index);
+      const direction = raw(first?.direction === "desc" ? "DESC" : "ASC");
+      inner = sql`SELECT o.code, o.last_change, o.name_fold, ${driver.order} AS k FROM ${driver.from}${where([driver.where, ...others, ...(after === undefined ? [] : [after])])} ORDER BY ${driver.order} ${direction}`;
+      outerOrder = sql`p.k ${direction}`;
+    } else {
+      const pageConditions = mode === "drive" ? [...conditions] : render(mode);
+      if (after !== undefined) {
+        pageConditions.push(after);
+      }
+      inner = sql`SELECT o.code, o.last_change, o.name_fold FROM org o${where(pageConditions)} ORDER BY ${orderBy(keys)}`;
+      outerOrder = orderBy(keys, "p");
+    }
+    // The page's rows are found on the narrow org table first; only they fetch their FHIR bytes.
+    const pageQuery = sql`SELECT p.code, d.json, d.version, p.last_change, p.name_fold FROM (${inner} LIMIT ${count + 1} OFFSET ${offset}) p JOIN org_doc d ON d.code = p.code ORDER BY ${outerOrder}`;
+    const rows = count === 0 || total === 0 ? [] : await this.#page(pageQuery, state?.version);
     const entries = rows.slice(0, count).map(resource);
     const last = rows[count - 1];
     const result: { entries: StoredResource[]; total?: number; next?: string } = { entries };
-    if (totalCount !== undefined) {
-      result.total = totalCount;
+    if (total !== undefined) {
+      result.total = total;
     }
     if (rows.length > count && last !== undefined) {
       result.next = encodeCursor(
@@ -214,6 +281,37 @@ export class MirrorStore implements MirrorReader {
       );
     }
     return result;
+  }
+
+  /**
+   * A page's rows, cached like totals per query text and data version (repeated searches, such as the first
+   * page of a popular query, then cost a map lookup); bounded by bytes, cleared when full.
+   */
+  async #page(query: SqlFragment, version: string | undefined): Promise<OrgRow[]> {
+    if (version === undefined) {
+      return this.db.all<OrgRow>(query);
+    }
+    const { text, values } = query.render(this.db.dialect);
+    const key = `${text}\u0000${JSON.stringify(values)}`;
+    const cached = this.#pages.get(key);
+    if (cached?.version === version) {
+      return cached.rows;
+    }
+    const rows = await this.db.all<OrgRow>(query);
+    const bytes = rows.reduce((sum, row) => sum + row.json.byteLength + 64, key.length);
+    if (this.#pageBytes + bytes > PAGE_CACHE_BYTES) {
+      this.#pages.clear();
+      this.#pageBytes = 0;
+    }
+    if (bytes <= PAGE_CACHE_BYTES / 16) {
+      const previous = this.#pages.get(key);
+      if (previous !== undefined) {
+        this.#pageBytes -= previous.bytes;
+      }
+      this.#pages.set(key, { version, rows, bytes });
+      this.#pageBytes += bytes;
+    }
+    return rows;
   }
 
   /**
@@ -236,9 +334,13 @@ export class MirrorStore implements MirrorReader {
     return total;
   }
 
-  async #dataVersion(): Promise<string> {
-    const row = await this.#readVersion.get([]);
-    return row?.value ?? "0";
+  /** The data version and whether the org rowids are in code order (SQLite, see `ROWID_GAP`). */
+  async #dataState(): Promise<{ version: string; codeOrder: boolean }> {
+    const rows = await this.#readState.all([]);
+    return {
+      version: rows.find((r) => r.key === "data_version")?.value ?? "0",
+      codeOrder: rows.find((r) => r.key === "code_order")?.value === "1",
+    };
   }
 
   async readAffiliation(id: string): Promise<ReadResult> {
@@ -407,6 +509,9 @@ export class MirrorStore implements MirrorReader {
     );
     await this.db.exec(dropGenerationDdl(this.db.dialect, id));
     await this.db.exec(generationTablesDdl(this.db.dialect, id));
+    if (this.db instanceof SqliteDatabase) {
+      await this.db.bulkLoad(true);
+    }
     return new GenerationWriter(this, id, options.release);
   }
 
@@ -420,8 +525,18 @@ export class MirrorStore implements MirrorReader {
     return this.db.transaction(async (tx) => {
       const generation = await this.activeGeneration(tx);
       const codes = [...prepared.map((p) => String(p.org[0])), ...changes.removals.map(normaliseCode)];
+      const rowids = tx.dialect === "sqlite" ? await orgRowids(tx, generation, codes) : undefined;
       await deleteOrgs(tx, generation, codes);
-      await insertRows(tx, generation, prepared);
+      if (rowids === undefined) {
+        await insertRows(tx, generation, packRows(prepared));
+      } else {
+        // SQLite: keep the org rowids in code order (an upsert keeps its rowid, a new code goes between its
+        // neighbours); if no room is left, searches stop relying on the order (code_order = 0).
+        if (!(await insertOrgsInCodeOrder(tx, generation, prepared, rowids))) {
+          await this.setMeta({ code_order: "0" }, tx);
+        }
+        await insertRows(tx, generation, packRows(prepared), new Set(["org"]));
+      }
       let removed = 0;
       for (const code of changes.removals.map(normaliseCode)) {
         removed += await tx.run(
@@ -515,7 +630,7 @@ export class MirrorStore implements MirrorReader {
     if (this.db.dialect === "sqlite") {
       checks.push([
         "name index rows out of step",
-        sql`SELECT abs((SELECT count(*) FROM org_name) - (SELECT count(*) FROM name_fts)) AS n`,
+        sql`SELECT abs((SELECT count(*) FROM org) - (SELECT count(*) FROM ${raw(`${tableName(generation, "name_fts")}_docsize`)})) AS n`,
       ]);
     }
     for (const [what, query] of checks) {
@@ -588,46 +703,91 @@ async function deleteOrgs(tx: Database, generation: number, codes: readonly stri
   }
 }
 
-/** Inserts prepared rows into generation `generation`'s tables. */
+/** Inserts packed rows into generation `generation`'s tables (except `skip`). */
 export async function insertRows(
   db: Database,
   generation: number,
-  prepared: readonly ReturnType<typeof recordRows>[],
+  packed: PackedRows,
+  skip: ReadonlySet<string> = new Set(),
 ): Promise<void> {
-  const into = async (
-    table: keyof typeof GENERATION_TABLES,
-    rows: readonly (readonly unknown[])[],
-  ): Promise<void> => {
-    await db.insertRows(tableName(generation, table), GENERATION_TABLES[table].columns, rows);
-  };
-  await into(
-    "org",
-    prepared.map((p) => p.org),
-  );
-  await into(
-    "org_doc",
-    prepared.map((p) => p.doc),
-  );
-  await into(
-    "org_name",
-    prepared.flatMap((p) => p.names),
-  );
-  await into(
-    "org_addr",
-    prepared.flatMap((p) => p.addr),
-  );
-  await into(
-    "org_role",
-    prepared.flatMap((p) => p.roles),
-  );
-  await into(
-    "org_rel",
-    prepared.flatMap((p) => p.rels),
-  );
-  await into(
-    "org_succ",
-    prepared.flatMap((p) => p.succs),
-  );
+  for (const table of GENERATION_TABLE_NAMES) {
+    if (!skip.has(table)) {
+      await db.insertRows(tableName(generation, table), GENERATION_TABLES[table].columns, packed[table]);
+    }
+  }
+}
+
+/** SQLite: the rowids of the given codes in the org table. */
+async function orgRowids(
+  tx: Database,
+  generation: number,
+  codes: readonly string[],
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const org = raw(tableName(generation, "org"));
+  for (let start = 0; start < codes.length; start += 500) {
+    const list = join(
+      codes.slice(start, start + 500).map((code) => sql`${code}`),
+      ", ",
+    );
+    for (const row of await tx.all<{ code: string; id: number }>(
+      sql`SELECT code, rowid AS id FROM ${org} WHERE code IN (${list})`,
+    )) {
+      out.set(row.code, row.id);
+    }
+  }
+  return out;
+}
+
+/**
+ * SQLite: inserts org rows keeping rowid order = code order: a known code reuses its rowid, a new one takes
+ * the middle of the gap between its neighbours. Returns false when some code found no room (it then gets a
+ * fresh rowid, out of order).
+ */
+async function insertOrgsInCodeOrder(
+  tx: Database,
+  generation: number,
+  prepared: readonly ReturnType<typeof recordRows>[],
+  rowids: ReadonlyMap<string, number>,
+): Promise<boolean> {
+  const org = raw(tableName(generation, "org"));
+  const columns = raw(GENERATION_TABLES.org.columns.map((c) => c.name).join(", "));
+  let ordered = true;
+  for (const p of prepared) {
+    const code = String(p.org[0]);
+    let rowid: number | null = rowids.get(code) ?? null;
+    if (rowid === null) {
+      const prev = (
+        await tx.all<{ id: number }>(
+          sql`SELECT rowid AS id FROM ${org} WHERE code < ${code} ORDER BY code DESC LIMIT 1`,
+        )
+      )[0]?.id;
+      const next = (
+        await tx.all<{ id: number }>(
+          sql`SELECT rowid AS id FROM ${org} WHERE code > ${code} ORDER BY code ASC LIMIT 1`,
+        )
+      )[0]?.id;
+      if (prev !== undefined && next !== undefined) {
+        rowid = next - prev >= 2 ? prev + Math.floor((next - prev) / 2) : null;
+      } else if (prev !== undefined) {
+        rowid = prev + ROWID_GAP;
+      } else if (next !== undefined) {
+        rowid = next - ROWID_GAP;
+      } else {
+        rowid = ROWID_GAP;
+      }
+      if (rowid === null) {
+        ordered = false;
+      }
+    }
+    await tx.run(
+      sql`INSERT INTO ${org} (rowid, ${columns}) VALUES (${rowid}, ${join(
+        p.org.map((v) => sql`${v}`),
+        ", ",
+      )})`,
+    );
+  }
+  return ordered;
 }
 
 /** Writes one new generation; {@link GenerationWriter.commit} switches readers to it atomically. */
@@ -662,15 +822,19 @@ export class GenerationWriter {
 
   /** Adds records (validated; a malformed record throws `invalid-input`). */
   async add(records: readonly MirrorRecord[]): Promise<void> {
-    const prepared = records.map(recordRows);
+    await this.addPacked(packRows(records.map(recordRows)));
+  }
+
+  /** Adds validated records already packed into rows ({@link packRows}; what a load worker produces). */
+  async addPacked(packed: PackedRows): Promise<void> {
     try {
-      await this.#store.db.transaction((tx) => insertRows(tx, this.id, prepared));
+      await this.#store.db.transaction((tx) => insertRows(tx, this.id, packed));
     } catch (error) {
       throw new MirrorError("invalid-input", "could not store a batch of records (duplicate ODS code?)", {
         cause: error,
       });
     }
-    this.#count += prepared.length;
+    this.#count += packed.organisations;
   }
 
   /**
@@ -707,6 +871,7 @@ export class GenerationWriter {
           active_generation: String(this.id),
           release: this.#release,
           loaded_at: now,
+          code_order: db.dialect === "sqlite" ? "1" : "0",
           ...(options.watermark === undefined ? {} : { watermark: options.watermark }),
         },
         tx,
@@ -715,8 +880,15 @@ export class GenerationWriter {
       return old;
     });
     this.#closed = true;
+    await this.#endBulk();
     await store.dropAbandonedGenerations();
     return { organisations: this.#count, previous };
+  }
+
+  async #endBulk(): Promise<void> {
+    if (this.#store.db instanceof SqliteDatabase) {
+      await this.#store.db.bulkLoad(false);
+    }
   }
 
   /** Drops this generation's tables (after a failed load). */
@@ -725,6 +897,7 @@ export class GenerationWriter {
       return;
     }
     this.#closed = true;
+    await this.#endBulk();
     await this.#store.db.exec(dropGenerationDdl(this.#store.db.dialect, this.id));
     await this.#store.db.run(sql`DELETE FROM mirror_generation WHERE id = ${this.id}`);
   }

@@ -1,3 +1,4 @@
+import type { FlatRows } from "../record.js";
 import type { Dialect, SqlFragment } from "./sql.js";
 
 /** A column type, mapped to each dialect by the schema. */
@@ -33,12 +34,8 @@ export interface Database {
   exec(ddl: string): Promise<void>;
   /** Prepares a query whose values are {@link Slot}s. */
   prepare<T>(name: string, query: SqlFragment): PreparedQuery<T>;
-  /** Inserts many rows into one table as fast as the backend allows. */
-  insertRows(
-    table: string,
-    columns: readonly ColumnDef[],
-    rows: readonly (readonly unknown[])[],
-  ): Promise<void>;
+  /** Inserts many rows (flattened row-major) into one table as fast as the backend allows. */
+  insertRows(table: string, columns: readonly ColumnDef[], rows: FlatRows): Promise<void>;
   /** Runs `fn` in one transaction; rolls back if it throws. Transactions are serialised. */
   transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T>;
   /** Takes the named writer lock (load/sync) or returns undefined when another process holds it. */

@@ -1,5 +1,6 @@
 import pg from "pg";
 import { MirrorError } from "../errors.js";
+import type { FlatRows } from "../record.js";
 import type { ColumnDef, ColumnType, Database, HeldLock, PreparedQuery } from "./database.js";
 import { Slot, type SqlFragment } from "./sql.js";
 
@@ -75,17 +76,20 @@ class PgConnection implements Database {
     };
   }
 
-  async insertRows(
-    table: string,
-    columns: readonly ColumnDef[],
-    rows: readonly (readonly unknown[])[],
-  ): Promise<void> {
+  async insertRows(table: string, columns: readonly ColumnDef[], rows: FlatRows): Promise<void> {
     const text = `INSERT INTO ${table} (${columns.map((c) => c.name).join(", ")}) SELECT * FROM unnest(${columns
       .map((c, i) => `$${i + 1}::${ARRAY_TYPE[c.type]}`)
       .join(", ")})`;
-    for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
-      const chunk = rows.slice(start, start + INSERT_CHUNK);
-      const arrays = columns.map((_, i) => chunk.map((row) => toParam(row[i])));
+    const width = columns.length;
+    for (let start = 0; start < rows.rows; start += INSERT_CHUNK) {
+      const end = Math.min(rows.rows, start + INSERT_CHUNK);
+      const arrays = columns.map((_, column) => {
+        const array: unknown[] = new Array(end - start);
+        for (let row = start; row < end; row++) {
+          array[row - start] = toParam(rows.values[row * width + column]);
+        }
+        return array;
+      });
       await this.#target.query(text, arrays);
     }
   }
@@ -163,11 +167,7 @@ export class PostgresDatabase implements Database {
   prepare<T>(name: string, query: SqlFragment): PreparedQuery<T> {
     return this.#connection.prepare(name, query);
   }
-  insertRows(
-    table: string,
-    columns: readonly ColumnDef[],
-    rows: readonly (readonly unknown[])[],
-  ): Promise<void> {
+  insertRows(table: string, columns: readonly ColumnDef[], rows: FlatRows): Promise<void> {
     return this.#connection.insertRows(table, columns, rows);
   }
   transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T> {

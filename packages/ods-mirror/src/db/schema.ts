@@ -30,6 +30,8 @@ export const GENERATION_TABLES = {
       c("code", "text"),
       c("name", "text"),
       c("name_fold", "text"),
+      /** Folded name and aliases, one per line: `name:contains` searches this (FTS5 / pg_trgm). */
+      c("names_fold", "text"),
       c("active", "int"),
       c("record_class", "text"),
       c("ref_only", "int"),
@@ -40,7 +42,14 @@ export const GENERATION_TABLES = {
       c("outward", "text", true),
     ],
     primaryKey: ["code"],
-    indexes: [["name_fold", "code"], ["last_change", "code"], ["parent"], ["postcode_norm"], ["outward"]],
+    indexes: [
+      ["name_fold", "code"],
+      ["last_change", "code"],
+      ["parent"],
+      ["postcode_norm"],
+      ["outward"],
+      ["trgm:names_fold"],
+    ],
   },
   /** The served bytes, apart from the search columns so that index builds and scans stay small. */
   org_doc: {
@@ -50,15 +59,27 @@ export const GENERATION_TABLES = {
   },
   org_name: {
     columns: [c("code", "text"), c("kind", "int"), c("value", "text"), c("fold", "text")],
-    indexes: [["fold"], ["code"], ["trgm:fold"]],
+    indexes: [["fold"], ["code"]],
   },
   org_addr: {
     columns: [c("code", "text"), c("part", "text"), c("value", "text"), c("fold", "text")],
     indexes: [["part", "fold"], ["code"]],
   },
+  /**
+   * One row per organisation and role id (repeated holdings merged): `active` = held actively at least once,
+   * `active_primary` = held actively as the primary role; `org_active` copies the organisation's status so that
+   * role + status is answered (and counted) from the covering index alone.
+   */
   org_role: {
-    columns: [c("code", "text"), c("role", "text"), c("is_primary", "int"), c("active", "int")],
-    indexes: [["role", "active", "code"], ["code"]],
+    columns: [
+      c("code", "text"),
+      c("role", "text"),
+      c("is_primary", "int"),
+      c("active", "int"),
+      c("active_primary", "int"),
+      c("org_active", "int"),
+    ],
+    indexes: [["role", "org_active", "code", "active", "active_primary"], ["code"]],
   },
   org_rel: {
     columns: [
@@ -110,22 +131,36 @@ export function baseDdl(dialect: Dialect): string {
   ].join(";\n");
 }
 
+function createTableDdl(dialect: Dialect, table: string, def: TableDef): string {
+  const columns = def.columns.map(
+    (col) => `${col.name} ${columnType(dialect, col.type)}${col.nullable === true ? "" : " NOT NULL"}`,
+  );
+  if (def.primaryKey !== undefined) {
+    columns.push(`PRIMARY KEY (${def.primaryKey.join(", ")})`);
+  }
+  return `CREATE TABLE ${table} (${columns.join(", ")})`;
+}
+
+/**
+ * SQLite: the gap between the rowids of neighbouring organisations after a load. The org table is rewritten in
+ * code order with rowids `rank * ROWID_GAP`, so that rowid order is code order (the FTS5 index then yields its
+ * matches in code order, and a page of a frequent name stops after `count` rows); a sync keeps the order by
+ * reusing rowids and placing new codes between their neighbours.
+ */
+export const ROWID_GAP = 1024;
+
 /** DDL creating generation `generation`'s tables, without secondary indexes (they come after the bulk load). */
 export function generationTablesDdl(dialect: Dialect, generation: number): string {
   const statements: string[] = [];
   for (const name of GENERATION_TABLE_NAMES) {
-    const def: TableDef = GENERATION_TABLES[name];
-    const columns = def.columns.map(
-      (col) => `${col.name} ${columnType(dialect, col.type)}${col.nullable === true ? "" : " NOT NULL"}`,
-    );
-    if (def.primaryKey !== undefined) {
-      columns.push(`PRIMARY KEY (${def.primaryKey.join(", ")})`);
-    }
-    statements.push(`CREATE TABLE ${tableName(generation, name)} (${columns.join(", ")})`);
+    statements.push(createTableDdl(dialect, tableName(generation, name), GENERATION_TABLES[name]));
   }
   if (dialect === "sqlite") {
     statements.push(
-      `CREATE VIRTUAL TABLE ${tableName(generation, "name_fts")} USING fts5(fold, tokenize='trigram', detail='none', columnsize=0)`,
+      // External content (the org table's `names_fold`, nothing stored twice), one document per organisation
+      // (its rowid), positions kept (detail=full) so that a quoted MATCH is an exact substring test answered
+      // by the index alone; the column is folded already, hence case_sensitive.
+      `CREATE VIRTUAL TABLE ${tableName(generation, "name_fts")} USING fts5(names_fold, content='${tableName(generation, "org")}', content_rowid='rowid', tokenize='trigram case_sensitive 1', detail='full')`,
     );
   }
   return statements.join(";\n");
@@ -134,6 +169,16 @@ export function generationTablesDdl(dialect: Dialect, generation: number): strin
 /** DDL building generation `generation`'s secondary indexes and search structures, after the bulk load. */
 export function generationIndexesDdl(dialect: Dialect, generation: number): string[] {
   const statements: string[] = [];
+  if (dialect === "sqlite") {
+    const org = tableName(generation, "org");
+    const columns = GENERATION_TABLES.org.columns.map((col) => col.name).join(", ");
+    statements.push(
+      createTableDdl(dialect, `${org}_sorted`, GENERATION_TABLES.org),
+      `INSERT INTO ${org}_sorted (rowid, ${columns}) SELECT row_number() OVER (ORDER BY code) * ${ROWID_GAP}, ${columns} FROM ${org} ORDER BY code`,
+      `DROP TABLE ${org}`,
+      `ALTER TABLE ${org}_sorted RENAME TO ${org}`,
+    );
+  }
   for (const name of GENERATION_TABLE_NAMES) {
     const def: TableDef = GENERATION_TABLES[name];
     const table = tableName(generation, name);
@@ -150,12 +195,12 @@ export function generationIndexesDdl(dialect: Dialect, generation: number): stri
     });
   }
   if (dialect === "sqlite") {
-    const names = tableName(generation, "org_name");
+    const org = tableName(generation, "org");
     const fts = tableName(generation, "name_fts");
     statements.push(
-      `INSERT INTO ${fts} (rowid, fold) SELECT rowid, fold FROM ${names}`,
-      `CREATE TRIGGER ${names}_ai AFTER INSERT ON ${names} BEGIN INSERT INTO ${fts} (rowid, fold) VALUES (new.rowid, new.fold); END`,
-      `CREATE TRIGGER ${names}_ad AFTER DELETE ON ${names} BEGIN DELETE FROM ${fts} WHERE rowid = old.rowid; END`,
+      `INSERT INTO ${fts} (${fts}) VALUES ('rebuild')`,
+      `CREATE TRIGGER ${org}_ai AFTER INSERT ON ${org} BEGIN INSERT INTO ${fts} (rowid, names_fold) VALUES (new.rowid, new.names_fold); END`,
+      `CREATE TRIGGER ${org}_ad AFTER DELETE ON ${org} BEGIN INSERT INTO ${fts} (${fts}, rowid, names_fold) VALUES ('delete', old.rowid, old.names_fold); END`,
     );
   }
   for (const name of GENERATION_TABLE_NAMES) {
@@ -174,7 +219,7 @@ export function viewsDdl(dialect: Dialect, generation: number): string {
   for (const view of views) {
     if (dialect === "sqlite") {
       statements.push(`DROP VIEW IF EXISTS ${view}`);
-      const columns = view === "name_fts" ? "rowid AS rowid, fold" : "rowid AS rowid, *";
+      const columns = view === "name_fts" ? "rowid AS rowid, names_fold" : "rowid AS rowid, *";
       statements.push(`CREATE VIEW ${view} AS SELECT ${columns} FROM ${tableName(generation, view)}`);
     } else {
       statements.push(`CREATE OR REPLACE VIEW ${view} AS SELECT * FROM ${tableName(generation, view)}`);
@@ -185,11 +230,15 @@ export function viewsDdl(dialect: Dialect, generation: number): string {
 
 /** DDL dropping generation `generation`'s tables. */
 export function dropGenerationDdl(dialect: Dialect, generation: number): string {
-  const statements = GENERATION_TABLE_NAMES.map(
-    (name) => `DROP TABLE IF EXISTS ${tableName(generation, name)}`,
-  );
-  if (dialect === "sqlite") {
-    statements.push(`DROP TABLE IF EXISTS ${tableName(generation, "name_fts")}`);
+  const statements =
+    dialect === "sqlite"
+      ? [
+          `DROP TABLE IF EXISTS ${tableName(generation, "name_fts")}`,
+          `DROP TABLE IF EXISTS ${tableName(generation, "org")}_sorted`,
+        ]
+      : [];
+  for (const name of GENERATION_TABLE_NAMES) {
+    statements.push(`DROP TABLE IF EXISTS ${tableName(generation, name)}`);
   }
   return statements.join(";\n");
 }
