@@ -11,12 +11,10 @@ import {
   MirrorError,
   type MirrorEventListener,
   type MirrorStore,
-  type SyncResult,
   loadOdsXmlFile,
   loadOdsZip,
   loadSampleIfEmpty,
   openMirror,
-  syncMirror,
 } from "@fhir-facade/ods-mirror";
 import { Trud } from "@fhir-facade/trud-core";
 import type { Config } from "./config.js";
@@ -96,56 +94,4 @@ export async function prepareMirrorAtStartup(
     samplePath: SAMPLE_ODS_XML,
     ...(onEvent === undefined ? {} : { onEvent }),
   });
-}
-
-/** A running periodic sync. */
-export interface PeriodicSync {
-  stop(): void;
-}
-
-/**
- * Syncs every `syncIntervalS` seconds (0 = never). With PostgreSQL only the replica holding the advisory lock
- * syncs; the others see `sync-in-progress`, which is not an error here.
- */
-export function startPeriodicSync(
-  store: MirrorStore,
-  config: Config,
-  hooks: {
-    onResult?: (result: SyncResult) => void;
-    onError?: (error: unknown) => void;
-    onEvent?: MirrorEventListener;
-  },
-): PeriodicSync {
-  const interval = config.mirror.syncIntervalS;
-  if (interval <= 0) {
-    return { stop: () => undefined };
-  }
-  const ord = ordClientFor(config);
-  let running = false;
-  const tick = (): void => {
-    if (running) {
-      return;
-    }
-    running = true;
-    syncMirror(store, { ord, ...(hooks.onEvent === undefined ? {} : { onEvent: hooks.onEvent }) })
-      .then((result) => hooks.onResult?.(result))
-      .catch((error: unknown) => {
-        if (!(
-          error instanceof MirrorError &&
-          (error.code === "sync-in-progress" || error.code === "empty")
-        )) {
-          hooks.onError?.(error);
-        }
-      })
-      .finally(() => {
-        running = false;
-      });
-  };
-  const timer = setInterval(tick, interval * 1000);
-  timer.unref();
-  return {
-    stop: () => {
-      clearInterval(timer);
-    },
-  };
 }

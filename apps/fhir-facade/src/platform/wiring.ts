@@ -24,6 +24,9 @@ import { RedisCacheStore, createTerminologyGateway, tokenClientFetch } from "../
 import type { TerminologyGateway } from "../terminology/index.js";
 import type { Platform } from "./platform.js";
 
+/** How long after start the first ORD sync runs (short: a restarted replica catches up at once). */
+const FIRST_SYNC_DELAY_MS = 5_000;
+
 /** The sample ODS full file shipped in the repository, loaded into an empty mirror (issue 6, "Start-up"). */
 export const SAMPLE_ODS_FILE = fileURLToPath(
   new URL("../../../../packages/testkit/fixtures/ods-sample.xml", import.meta.url),
@@ -225,7 +228,8 @@ export async function buildDeps(options: BuildDepsOptions): Promise<BuiltDeps> {
           }
         });
       };
-      timer = setTimeout(tick, Math.min(everyMs, 60_000));
+      // The first sync soon after start (catching up after downtime), then every interval.
+      timer = setTimeout(tick, Math.min(everyMs, FIRST_SYNC_DELAY_MS));
       timer.unref();
     },
     async close() {
