@@ -408,7 +408,7 @@ export const SETTINGS = {
     env: "FACADE_MIRROR_SYNC_INTERVAL_S",
     schema: int(0, 2_592_000, 86_400),
     default: "86400",
-    doc: "How often the sync leader pulls ORD changes; 0 = never.",
+    doc: "How often the sync leader pulls ORD changes (the first sync runs 5 s after start); 0 = never.",
   }),
   mirrorBaselineFile: setting({
     env: "FACADE_MIRROR_BASELINE_FILE",
