@@ -39,9 +39,9 @@ afterEach(async () => {
   await trud.close();
 });
 
-/** The transports the error tests run through: the built-in node:http one, and injected fetches. */
+/** The transports the error tests run through: the built-in one (raw-http.ts), and injected fetches. */
 const TRANSPORTS: readonly (readonly [string, FetchLike | undefined])[] = [
-  ["node:http (no fetch injected)", undefined],
+  ["the built-in transport (no fetch injected)", undefined],
   ["an injected globalThis.fetch", globalThis.fetch],
   ["an injected node-fetch v3", nodeFetch],
 ];

@@ -4,7 +4,7 @@ import { TrudError } from "./errors.js";
 import type { TrudEventListener } from "./events.js";
 import { defaultSleep, openOnce, readCapped, readFailure, withRetries } from "./http.js";
 import type { FetchLike, HttpConfig, RetryPolicy } from "./http.js";
-import { nativeFetch } from "./native-http.js";
+import { rawFetch } from "./raw-http.js";
 import { REDACTED, redactKey } from "./redact.js";
 import { parseReleaseList } from "./release.js";
 import type { TrudRelease, TrudReleaseList } from "./release.js";
@@ -20,8 +20,8 @@ export interface TrudClientOptions {
   readonly baseUrl?: string;
   /**
    * A WHATWG `fetch` to use instead of the built-in transport (`globalThis.fetch`, node-fetch v3, a proxying
-   * fetch...). Default: trud-core's own `node:http`/`node:https` requests, which stream download bodies
-   * straight into the file without web streams.
+   * fetch...). Default: trud-core's own HTTP/1.1 client on `node:net`/`node:tls` (`raw-http.ts`), which
+   * streams download bodies into the file without a buffer per chunk.
    */
   readonly fetch?: FetchLike;
   /** Origins download URLs and redirects may point at (default: the base URL's origin only). */
@@ -114,7 +114,7 @@ export class TrudClient {
     const origins = (options.allowedOrigins ?? [base.origin]).map((o) => new URL(o).origin);
     const retry = options.retry ?? {};
     const http: HttpConfig = {
-      fetch: options.fetch ?? nativeFetch,
+      fetch: options.fetch ?? rawFetch,
       apiKey: key,
       allowedOrigins: new Set(origins),
       userAgent: options.userAgent ?? "fhir-facade-trud-core/0.1",

@@ -2,7 +2,6 @@ import { createHash } from "node:crypto";
 import type { Hash } from "node:crypto";
 import { open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
-import type { IncomingMessage } from "node:http";
 import { dirname } from "node:path";
 
 import { clientInternals } from "./client.js";
@@ -10,7 +9,8 @@ import type { TrudClient } from "./client.js";
 import { TrudError } from "./errors.js";
 import { bodyChunks, cancelBody, openOnce, readFailure, retryable, withRetries } from "./http.js";
 import type { Opened } from "./http.js";
-import { nativeBody } from "./native-http.js";
+import { rawBody } from "./raw-http.js";
+import type { RawBody } from "./raw-http.js";
 import type { TrudRelease } from "./release.js";
 
 /** What {@link downloadArchive} needs. */
@@ -352,9 +352,9 @@ interface StreamContext {
  * `session.offset` bytes, all of them hashed (what a resume relies on).
  */
 async function streamBody(opened: Opened, context: StreamContext): Promise<void> {
-  const native = nativeBody(opened.response);
-  if (native !== undefined) {
-    return streamNative(native, opened, context);
+  const raw = rawBody(opened.response);
+  if (raw !== undefined) {
+    return streamRaw(raw, opened, context);
   }
   const { handle, session, expected } = context;
   let pending: Uint8Array[] = [];
@@ -411,23 +411,29 @@ async function streamBody(opened: Opened, context: StreamContext): Promise<void>
   }
 }
 
-/** Bytes gathered before a write is issued on the native path. */
-const WRITE_BATCH_BYTES = 1024 * 1024;
-/** Bytes received but not yet written at which the native path pauses the socket (backpressure). */
-const MAX_PENDING_BYTES = 4 * 1024 * 1024;
+/** Size of the reusable write buffers of the built-in transport's path. */
+const WRITE_BUFFER_BYTES = 1024 * 1024;
+/** Write buffers filled or in flight at which reading pauses (backpressure). */
+const MAX_WRITE_BUFFERS = 4;
 
 /**
- * The native path (no injected fetch): `data` events of the `IncomingMessage`, each chunk hashed on arrival,
- * batched and written with one positional `writev` in flight while the next batch is received. The response
- * is paused while {@link MAX_PENDING_BYTES} wait for the disk, and resumed when the write completes.
+ * The built-in transport's path (no injected fetch): the socket's bytes arrive as views of its read buffer;
+ * each is hashed, then copied into one of a few reusable 1 MiB buffers. Full buffers are written with one
+ * positional write in flight at a time while the next fills; reading pauses while
+ * {@link MAX_WRITE_BUFFERS} are filled or being written, and resumes as each write completes. No buffer is
+ * allocated per chunk, so memory stays flat however large the file.
  */
-function streamNative(res: IncomingMessage, opened: Opened, context: StreamContext): Promise<void> {
+function streamRaw(body: RawBody, opened: Opened, context: StreamContext): Promise<void> {
   const { handle, session, expected } = context;
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
+  const free: Buffer[] = [];
+  const full: { buffer: Buffer; length: number }[] = [];
+  let inUse = 0;
+  let current: Buffer | undefined;
+  let fill = 0;
   let position = session.offset;
   let writing = false;
   let ended = false;
+  let paused = false;
   let failure: unknown;
   let writeFailure: TrudError | undefined;
   let settle: (error?: TrudError) => void = () => undefined;
@@ -440,7 +446,6 @@ function streamNative(res: IncomingMessage, opened: Opened, context: StreamConte
       }
     };
   });
-
   const idle = setTimeout(() => {
     opened.controller.abort(
       new TrudError("stalled", `${context.display} sent nothing for ${context.idleTimeoutMs} ms`),
@@ -449,11 +454,6 @@ function streamNative(res: IncomingMessage, opened: Opened, context: StreamConte
 
   const finish = (): void => {
     clearTimeout(idle);
-    res.off("data", onData);
-    res.off("end", onEnd);
-    res.off("error", onError);
-    res.off("aborted", onAborted);
-    res.on("error", () => undefined); // late errors of a body we no longer read
     if (writeFailure !== undefined) {
       settle(writeFailure);
     } else if (failure !== undefined) {
@@ -462,30 +462,40 @@ function streamNative(res: IncomingMessage, opened: Opened, context: StreamConte
       settle();
     }
   };
-
-  /** Issues the next write if none is in flight; finishes once everything is written after the end. */
+  const seal = (): void => {
+    if (current !== undefined && fill > 0) {
+      full.push({ buffer: current, length: fill });
+      current = undefined;
+      fill = 0;
+    }
+  };
+  /** Issues the next write if none is in flight; once the body is over and all is written, finishes. */
   const pump = (): void => {
     if (writing) {
       return;
     }
-    const done = ended || failure !== undefined;
-    if (writeFailure !== undefined || pendingBytes === 0 || (!done && pendingBytes < WRITE_BATCH_BYTES)) {
-      if (done || writeFailure !== undefined) {
+    const over = ended || failure !== undefined || writeFailure !== undefined;
+    if (over && writeFailure === undefined) {
+      seal();
+    }
+    const next = writeFailure === undefined ? full.shift() : undefined;
+    if (next === undefined) {
+      if (over) {
         finish();
       }
       return;
     }
-    const buffers = pending;
-    pending = [];
-    pendingBytes = 0;
     writing = true;
-    writeAll(handle, buffers, position).then(
+    writeAll(handle, [next.buffer.subarray(0, next.length)], position).then(
       (written) => {
         position += written;
         writing = false;
         idle.refresh(); // a slow disk is not a silent server
-        if (res.isPaused() && !done) {
-          res.resume();
+        inUse -= 1;
+        free.push(next.buffer);
+        if (paused && inUse < MAX_WRITE_BUFFERS && !over) {
+          paused = false;
+          body.resume();
         }
         pump();
       },
@@ -495,69 +505,78 @@ function streamNative(res: IncomingMessage, opened: Opened, context: StreamConte
           cause instanceof TrudError
             ? cause
             : new TrudError("store-unwritable", "writing the download failed", { cause });
-        opened.controller.abort();
+        body.destroy();
         pump();
       },
     );
   };
-
   const stop = (error: unknown): void => {
     failure ??= error;
-    opened.controller.abort();
+    body.destroy();
     pump();
   };
-  const onData = (chunk: Buffer): void => {
-    if (failure !== undefined || writeFailure !== undefined) {
-      return;
-    }
-    idle.refresh();
-    if (session.offset + chunk.length > expected) {
-      stop(
-        new TrudError(
-          "size-mismatch",
-          `${context.display} sent more than the ${expected} bytes TRUD's list announces; stopped at ${expected}`,
-        ),
-      );
-      return;
-    }
-    session.hash.update(chunk);
-    session.sha1?.update(chunk);
-    pending.push(chunk);
-    pendingBytes += chunk.length;
-    session.offset += chunk.length;
-    session.transferred += chunk.length;
-    if (pendingBytes >= MAX_PENDING_BYTES && writing) {
-      res.pause();
-    }
-    pump();
-    try {
-      context.onProgress();
-    } catch (error) {
-      stop(error); // a throwing event listener fails the read, as on the fetch path
-    }
-  };
-  const onEnd = (): void => {
-    ended = true;
-    pump();
-  };
-  const onError = (error: unknown): void => {
-    failure ??= error;
-    pump();
-  };
-  // A connection closed before the announced length ends the body early (no `end`, an `aborted` first).
-  const onAborted = (): void => {
-    failure ??= new Error("the connection closed before the body was complete");
-    pump();
-  };
-  res.on("data", onData);
-  res.once("end", onEnd);
-  res.on("error", onError);
-  res.once("aborted", onAborted);
+
+  body.pipe({
+    data: (view) => {
+      if (failure !== undefined || writeFailure !== undefined) {
+        return false;
+      }
+      idle.refresh();
+      if (session.offset + view.length > expected) {
+        stop(
+          new TrudError(
+            "size-mismatch",
+            `${context.display} sent more than the ${expected} bytes TRUD's list announces; stopped at ${expected}`,
+          ),
+        );
+        return false;
+      }
+      session.hash.update(view);
+      session.sha1?.update(view);
+      session.offset += view.length;
+      session.transferred += view.length;
+      let at = 0;
+      while (at < view.length) {
+        if (current === undefined) {
+          current = free.pop() ?? Buffer.allocUnsafe(WRITE_BUFFER_BYTES);
+          inUse += 1;
+        }
+        const copied = Math.min(view.length - at, current.length - fill);
+        current.set(view.subarray(at, at + copied), fill);
+        fill += copied;
+        at += copied;
+        if (fill === current.length) {
+          seal();
+        }
+      }
+      pump();
+      try {
+        context.onProgress();
+      } catch (error) {
+        stop(error); // a throwing event listener fails the read, as on the fetch path
+        return false;
+      }
+      paused = inUse >= MAX_WRITE_BUFFERS;
+      return !paused;
+    },
+    end: () => {
+      ended = true;
+      pump();
+    },
+    error: (error) => {
+      failure ??= error;
+      pump();
+    },
+  });
   return result;
 }
 
 /** Writes every buffer at `position` (short writes continue); resolves with the bytes written. */
-async function writeAll(handle: FileHandle, chunks: readonly Buffer[], position: number): Promise<number> {
+async function writeAll(
+  handle: FileHandle,
+  chunks: readonly Uint8Array[],
+  position: number,
+): Promise<number> {
   let buffers: readonly Uint8Array[] = chunks;
   let at = position;
   while (buffers.length > 0) {

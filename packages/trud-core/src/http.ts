@@ -6,8 +6,8 @@ import type { TrudEventListener } from "./events.js";
 import { redactKey } from "./redact.js";
 
 /**
- * The part of a WHATWG `fetch` that trud-core uses (when one is injected; the default is `nativeFetch`, on
- * `node:http`). `globalThis.fetch` (undici) and node-fetch v3 both fit:
+ * The part of a WHATWG `fetch` that trud-core uses (when one is injected; the default is `rawFetch`, on
+ * `node:net`/`node:tls`). `globalThis.fetch` (undici) and node-fetch v3 both fit:
  * the body may be a web `ReadableStream` or a Node stream, and is read as an async iterable of bytes.
  */
 export type FetchLike = (

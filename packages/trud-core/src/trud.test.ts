@@ -56,9 +56,9 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** The transports every download test runs through: trud-core's own node:http path, and injected fetches. */
+/** The transports every download test runs through: the built-in one (raw-http.ts), and injected fetches. */
 const TRANSPORTS: readonly (readonly [string, FetchLike | undefined])[] = [
-  ["node:http (no fetch injected)", undefined],
+  ["the built-in transport (no fetch injected)", undefined],
   ["an injected globalThis.fetch", globalThis.fetch],
   ["an injected node-fetch v3", nodeFetch],
 ];
@@ -152,7 +152,7 @@ describe.each(TRANSPORTS)("downloads through %s", (_name, fetch) => {
       expect(fake.server.requests.at(-1)?.path).toContain("/OPCS-4.11%20Data%20files%20txt.zip");
     });
 
-    test("requests go through the injected fetch, or through node:http when none is injected", async () => {
+    test("requests go through the injected fetch, or through the built-in transport when none is injected", async () => {
       const calls: string[] = [];
       const counting: FetchLike | undefined =
         fetch === undefined
