@@ -19,6 +19,8 @@ export interface WorkerInput {
   readonly source: WorkerSource;
   readonly batchSize: number;
   readonly credits: number;
+  /** The store's dialect: a PostgreSQL load gets its rows encoded for COPY. */
+  readonly dialect: "sqlite" | "postgres";
   readonly fhir: Pick<OdsFhirOptions, "partOf" | "organisationPeriods">;
 }
 
@@ -53,15 +55,24 @@ export type LoadFeedItem =
 
 const WORKER_FILE = import.meta.url.endsWith(".ts") ? "./load-worker.ts" : "./load-worker.js";
 
+/** From the TypeScript sources: tsx's registration API, which the worker bootstrap loads first. */
+function tsxApi(): string | undefined {
+  try {
+    return typeof import.meta.resolve === "function" ? import.meta.resolve("tsx/esm/api") : undefined;
+  } catch (_error) {
+    return undefined;
+  }
+}
+
 /**
  * Whether a worker can run this package's code: always from the built JavaScript; from the TypeScript sources
- * only when a TypeScript loader (tsx) is registered for the process, and so inherited by workers.
+ * (tests, benchmarks) when tsx can be registered in the worker.
  */
 export function workerSupported(fhir: OdsFhirOptions | undefined): boolean {
   if (fhir?.catalogue !== undefined || fhir?.onWarning !== undefined) {
     return false; // a catalogue object or a callback cannot cross to a worker.
   }
-  return !WORKER_FILE.endsWith(".ts") || process.execArgv.some((arg) => arg.includes("tsx"));
+  return !WORKER_FILE.endsWith(".ts") || tsxApi() !== undefined;
 }
 
 /**
@@ -70,12 +81,16 @@ export function workerSupported(fhir: OdsFhirOptions | undefined): boolean {
  */
 function startWorker(input: WorkerInput): Worker {
   const file = new URL(WORKER_FILE, import.meta.url);
+  // A streaming parse needs little heap; small limits keep the load's resident memory down (V8 would otherwise
+  // let a busy worker's heap grow far beyond its working set).
+  const resourceLimits = { maxOldGenerationSizeMb: 160, maxYoungGenerationSizeMb: 16 };
   if (!WORKER_FILE.endsWith(".ts")) {
-    return new Worker(file, { workerData: input });
+    return new Worker(file, { workerData: input, resourceLimits });
   }
-  const api = import.meta.resolve("tsx/esm/api");
-  const bootstrap = `import(${JSON.stringify(api)}).then((api) => { api.register(); return import(${JSON.stringify(file.href)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: input });
+  const bootstrap = `import(${JSON.stringify(tsxApi())}).then((api) => { api.register(); return import(${JSON.stringify(file.href)}); });`;
+  // The sources import each other's TypeScript through the workspace's source condition.
+  const execArgv = [...process.execArgv, "--conditions=@fhir-facade/source"];
+  return new Worker(bootstrap, { eval: true, workerData: input, resourceLimits, execArgv });
 }
 
 function rebuild(message: Extract<WorkerMessage, { type: "error" }>): Error {
@@ -94,6 +109,7 @@ function rebuild(message: Extract<WorkerMessage, { type: "error" }>): Error {
  */
 export async function* workerFeed(options: {
   readonly source: WorkerSource;
+  readonly dialect: "sqlite" | "postgres";
   readonly batchSize: number;
   readonly fhir?: OdsFhirOptions;
   readonly signal?: AbortSignal;
@@ -101,8 +117,9 @@ export async function* workerFeed(options: {
 }): AsyncGenerator<LoadFeedItem> {
   const input: WorkerInput = {
     source: options.source,
+    dialect: options.dialect,
     batchSize: options.batchSize,
-    credits: 3,
+    credits: 2,
     fhir: {
       ...(options.fhir?.partOf === undefined ? {} : { partOf: options.fhir.partOf }),
       ...(options.fhir?.organisationPeriods === undefined

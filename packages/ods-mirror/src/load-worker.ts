@@ -7,6 +7,8 @@
 import { createReadStream } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 import { type OdsXmlItem, isOdsError, readOdsXml, readOdsZip } from "@fhir-facade/ods-core";
+import { encodeCopyBinary } from "./db/copy.js";
+import { GENERATION_TABLE_NAMES, GENERATION_TABLES } from "./db/schema.js";
 import { MirrorError } from "./errors.js";
 import { recordFromOds } from "./from-ods.js";
 import type { WorkerInput, WorkerMessage } from "./load-pool.js";
@@ -72,6 +74,23 @@ async function send(batch: RecordRows[], maxChange: string): Promise<void> {
   }
   credits -= 1;
   const packed = packRows(batch);
+  if (input.dialect === "postgres") {
+    // Encoded here for COPY (binary): the main thread only forwards the bytes.
+    const copy: Record<string, Uint8Array> = {};
+    const transfer: ArrayBuffer[] = [];
+    const stripped: Record<string, unknown> = { organisations: packed.organisations };
+    for (const table of GENERATION_TABLE_NAMES) {
+      const encoded = encodeCopyBinary(GENERATION_TABLES[table].columns, packed[table]);
+      const owned = new Uint8Array(encoded.byteLength);
+      owned.set(encoded);
+      copy[table] = owned;
+      transfer.push(owned.buffer);
+      stripped[table] = { rows: packed[table].rows, values: [] };
+    }
+    stripped.copy = copy;
+    post({ type: "rows", packed: stripped as unknown as PackedRows, maxChange, bytesRead }, transfer);
+    return;
+  }
   const buffer = gatherBlobs(packed);
   post({ type: "rows", packed, maxChange, bytesRead }, [buffer]);
 }

@@ -260,6 +260,7 @@ export async function loadOdsXmlFile(
       totalBytes: size,
       feed: workerFeed({
         source: { kind: "file", path },
+        dialect: store.backend,
         batchSize,
         ...(options.fhir === undefined ? {} : { fhir: options.fhir }),
         ...(options.signal === undefined ? {} : { signal: options.signal }),
@@ -292,6 +293,7 @@ export async function loadOdsZip(
       sourceLabel: sourceLabel ?? path,
       feed: workerFeed({
         source: { kind: "zip", path },
+        dialect: store.backend,
         batchSize: checkBatchSize(options.batchSize),
         ...(options.fhir === undefined ? {} : { fhir: options.fhir }),
         ...(options.signal === undefined ? {} : { signal: options.signal }),

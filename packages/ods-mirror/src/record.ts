@@ -223,6 +223,8 @@ export interface PackedRows {
   readonly org_role: FlatRows;
   readonly org_rel: FlatRows;
   readonly org_succ: FlatRows;
+  /** PostgreSQL loads: each table's rows already encoded for `COPY ... (FORMAT binary)` (then `values` are empty). */
+  readonly copy?: Readonly<Record<string, Uint8Array>>;
 }
 
 /** Packs the rows of validated records into flat per-table arrays. */

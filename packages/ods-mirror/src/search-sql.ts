@@ -309,6 +309,11 @@ export function queryContext(conditions: readonly OrgCondition[], mode: Conditio
   return active === undefined ? { mode } : { mode, orgActive: active.value };
 }
 
+/** Whether the query has a name contains value long enough for the trigram indexes. */
+export function hasTrigramContains(conditions: readonly OrgCondition[]): boolean {
+  return conditions.some((c) => c.kind === "name" && c.values.some((v) => trigramValue(v) !== undefined));
+}
+
 /**
  * A cheaper exact count for the common one-index queries, or undefined: role (one code, optionally with the
  * status) counted from the role index alone (one row per organisation and role), name contains counted from

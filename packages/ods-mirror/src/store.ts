@@ -35,6 +35,7 @@ import {
   effectiveSort,
   encodeCursor,
   orderBy,
+  hasTrigramContains,
   orgCondition,
   pageDriver,
   QUERY_LIMITS,
@@ -228,46 +229,68 @@ export class MirrorStore implements MirrorReader {
       list.length === 0 ? raw("") : sql` WHERE ${join(list, " AND ")}`;
     // Read the data version before counting, so that nothing is ever cached under a newer version.
     const state = query.total === "none" ? undefined : await this.#dataState();
-    let total: number | undefined;
-    let mode: ConditionMode = "drive";
-    if (state !== undefined) {
-      total = await this.#count(
-        countShortcut(dialect, query.where) ?? sql`SELECT count(*) AS n FROM org o${where(conditions)}`,
-        state.version,
-      );
-      // A large result: testing each row along the sort order's index finds a page sooner than listing every
-      // match first (about (offset + count) * organisations / total rows visited versus total).
-      if (total > 0 && conditions.length > 0) {
-        const organisations = await this.#count(sql`SELECT count(*) AS n FROM org o`, state.version);
-        if (((offset + count + 1) * organisations) / total < 2 * total) {
-          mode = "filter";
-        }
-      }
-    }
+    const counting = (): Promise<number> | undefined =>
+      state === undefined
+        ? undefined
+        : this.#count(
+            countShortcut(dialect, query.where) ?? sql`SELECT count(*) AS n FROM org o${where(conditions)}`,
+            state.version,
+          );
     const first = keys[0];
     const driver =
       keys.length === 1 && first?.field === "code"
         ? pageDriver(dialect, query.where, state?.codeOrder === true)
         : undefined;
-    let inner: SqlFragment;
-    let outerOrder: SqlFragment;
-    if (driver !== undefined) {
-      // The driver yields matches in code order; the other conditions test each row.
-      const others = render("filter").filter((_, i) => i !== driver.index);
-      const direction = raw(first?.direction === "desc" ? "DESC" : "ASC");
-      inner = sql`SELECT o.code, o.last_change, o.name_fold, ${driver.order} AS k FROM ${driver.from}${where([driver.where, ...others, ...(after === undefined ? [] : [after])])} ORDER BY ${driver.order} ${direction}`;
-      outerOrder = sql`p.k ${direction}`;
-    } else {
-      const pageConditions = mode === "drive" ? [...conditions] : render(mode);
-      if (after !== undefined) {
-        pageConditions.push(after);
+    const pageRows = (mode: ConditionMode): Promise<OrgRow[]> => {
+      let inner: SqlFragment;
+      let outerOrder: SqlFragment;
+      if (driver !== undefined) {
+        // The driver yields matches in code order; the other conditions test each row.
+        const others = render("filter").filter((_, i) => i !== driver.index);
+        const direction = raw(first?.direction === "desc" ? "DESC" : "ASC");
+        inner = sql`SELECT o.code, o.last_change, o.name_fold, ${driver.order} AS k FROM ${driver.from}${where([driver.where, ...others, ...(after === undefined ? [] : [after])])} ORDER BY ${driver.order} ${direction}`;
+        outerOrder = sql`p.k ${direction}`;
+      } else {
+        const pageConditions = mode === "drive" ? [...conditions] : render(mode);
+        if (after !== undefined) {
+          pageConditions.push(after);
+        }
+        const matches = sql`SELECT o.code, o.last_change, o.name_fold FROM org o${where(pageConditions)}`;
+        // PostgreSQL, name contains: the trigram index finds the matches, then they are sorted (OFFSET 0 keeps
+        // the planner from walking the sort index instead, which is slow when the matches cluster late).
+        inner =
+          dialect === "postgres" && hasTrigramContains(query.where)
+            ? sql`SELECT o.code, o.last_change, o.name_fold FROM (${matches} OFFSET 0) o ORDER BY ${orderBy(keys)}`
+            : sql`${matches} ORDER BY ${orderBy(keys)}`;
+        outerOrder = orderBy(keys, "p");
       }
-      inner = sql`SELECT o.code, o.last_change, o.name_fold FROM org o${where(pageConditions)} ORDER BY ${orderBy(keys)}`;
-      outerOrder = orderBy(keys, "p");
+      // The page's rows are found on the narrow org table first; only they fetch their FHIR bytes.
+      return this.#page(
+        sql`SELECT p.code, d.json, d.version, p.last_change, p.name_fold FROM (${inner} LIMIT ${count + 1} OFFSET ${offset}) p JOIN org_doc d ON d.code = p.code ORDER BY ${outerOrder}`,
+        state?.version,
+      );
+    };
+    let total: number | undefined;
+    let rows: OrgRow[];
+    if (count === 0) {
+      total = await counting();
+      rows = [];
+    } else if (dialect === "postgres") {
+      // PostgreSQL plans IN and EXISTS alike: the page and the count run at once on two connections.
+      [total, rows] = await Promise.all([counting(), pageRows("drive")]);
+    } else {
+      total = await counting();
+      let mode: ConditionMode = "drive";
+      // A large result: testing each row along the sort order's index finds a page sooner than listing every
+      // match first (about (offset + count) * organisations / total rows visited versus total).
+      if (state !== undefined && total !== undefined && total > 0 && conditions.length > 0) {
+        const organisations = await this.#count(sql`SELECT count(*) AS n FROM org o`, state.version);
+        if (((offset + count + 1) * organisations) / total < 2 * total) {
+          mode = "filter";
+        }
+      }
+      rows = total === 0 ? [] : await pageRows(mode);
     }
-    // The page's rows are found on the narrow org table first; only they fetch their FHIR bytes.
-    const pageQuery = sql`SELECT p.code, d.json, d.version, p.last_change, p.name_fold FROM (${inner} LIMIT ${count + 1} OFFSET ${offset}) p JOIN org_doc d ON d.code = p.code ORDER BY ${outerOrder}`;
-    const rows = count === 0 || total === 0 ? [] : await this.#page(pageQuery, state?.version);
     const entries = rows.slice(0, count).map(resource);
     const last = rows[count - 1];
     const result: { entries: StoredResource[]; total?: number; next?: string } = { entries };
@@ -711,7 +734,15 @@ export async function insertRows(
   skip: ReadonlySet<string> = new Set(),
 ): Promise<void> {
   for (const table of GENERATION_TABLE_NAMES) {
-    if (!skip.has(table)) {
+    if (skip.has(table)) {
+      continue;
+    }
+    const copy = packed.copy?.[table];
+    if (copy !== undefined && db.copyRows !== undefined) {
+      if (packed[table].rows > 0) {
+        await db.copyRows(tableName(generation, table), GENERATION_TABLES[table].columns, copy);
+      }
+    } else {
       await db.insertRows(tableName(generation, table), GENERATION_TABLES[table].columns, packed[table]);
     }
   }

@@ -36,6 +36,8 @@ export interface Database {
   prepare<T>(name: string, query: SqlFragment): PreparedQuery<T>;
   /** Inserts many rows (flattened row-major) into one table as fast as the backend allows. */
   insertRows(table: string, columns: readonly ColumnDef[], rows: FlatRows): Promise<void>;
+  /** PostgreSQL: loads rows already encoded as a binary COPY stream (see `db/copy.ts`). */
+  copyRows?(table: string, columns: readonly ColumnDef[], data: Uint8Array): Promise<void>;
   /** Runs `fn` in one transaction; rolls back if it throws. Transactions are serialised. */
   transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T>;
   /** Takes the named writer lock (load/sync) or returns undefined when another process holds it. */

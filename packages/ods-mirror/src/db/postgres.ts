@@ -1,5 +1,6 @@
 import pg from "pg";
 import { MirrorError } from "../errors.js";
+import { copyIn } from "./copy.js";
 import type { FlatRows } from "../record.js";
 import type { ColumnDef, ColumnType, Database, HeldLock, PreparedQuery } from "./database.js";
 import { Slot, type SqlFragment } from "./sql.js";
@@ -27,6 +28,12 @@ function toParam(value: unknown): unknown {
     return value ? 1 : 0;
   }
   return value ?? null;
+}
+
+async function copyOn(client: pg.PoolClient, text: string, data: Uint8Array): Promise<void> {
+  const { submittable, done } = copyIn(text, data);
+  void client.query(submittable as unknown as pg.QueryConfig);
+  await done;
 }
 
 /** Checks a schema name: it is interpolated into DDL, so only plain identifiers are accepted. */
@@ -92,6 +99,20 @@ class PgConnection implements Database {
       });
       await this.#target.query(text, arrays);
     }
+  }
+
+  async copyRows(table: string, columns: readonly ColumnDef[], data: Uint8Array): Promise<void> {
+    const text = `COPY ${table} (${columns.map((c) => c.name).join(", ")}) FROM STDIN WITH (FORMAT binary)`;
+    if (this.#target instanceof pg.Pool) {
+      const client = await this.#target.connect();
+      try {
+        await copyOn(client, text, data);
+      } finally {
+        client.release();
+      }
+      return;
+    }
+    await copyOn(this.#target, text, data);
   }
 
   async transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T> {
@@ -169,6 +190,9 @@ export class PostgresDatabase implements Database {
   }
   insertRows(table: string, columns: readonly ColumnDef[], rows: FlatRows): Promise<void> {
     return this.#connection.insertRows(table, columns, rows);
+  }
+  copyRows(table: string, columns: readonly ColumnDef[], data: Uint8Array): Promise<void> {
+    return this.#connection.copyRows(table, columns, data);
   }
   transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T> {
     return this.#connection.transaction(fn);
