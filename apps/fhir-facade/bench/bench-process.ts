@@ -1,6 +1,7 @@
 // Helpers of the ODS benchmarks: servers in child processes, autocannon load from this process (loopback only).
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
@@ -12,7 +13,7 @@ const children: ChildProcess[] = [];
 export async function startServer(
   script: string,
   args: readonly string[],
-): Promise<{ port: number; stop: () => void }> {
+): Promise<{ port: number; stop: () => void; cpuSeconds: () => number | undefined }> {
   const file = fileURLToPath(new URL(`./${script}`, import.meta.url));
   const child = spawn(
     process.execPath,
@@ -29,9 +30,28 @@ export async function startServer(
       stop: () => {
         child.kill();
       },
+      cpuSeconds: () => (child.pid === undefined ? undefined : processCpuSeconds(child.pid)),
     };
   }
   throw new Error(`${script} exited before it listened`);
+}
+
+/**
+ * User + system CPU seconds a process has used so far (Linux `/proc/<pid>/stat`, clock ticks of 1/100 s);
+ * `undefined` elsewhere. Lets a benchmark report what a server spends per request, whatever the load generator
+ * and the other tenants of the machine cost.
+ */
+export function processCpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may contain spaces) start after the last ")".
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const utime = Number(fields[11]);
+    const stime = Number(fields[12]);
+    return Number.isFinite(utime) && Number.isFinite(stime) ? (utime + stime) / 100 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Kills every child still running (also on exit). */

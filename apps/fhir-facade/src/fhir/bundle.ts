@@ -21,28 +21,32 @@ export interface SearchBundleOptions {
   readonly now: Date;
 }
 
-function resourceJson(resource: BundleResource, search: ParsedSearch | undefined): string {
+function resourceJson(resource: BundleResource, search: ParsedSearch | undefined): Buffer {
   if (search?.summary !== undefined && search.summary !== "false") {
-    return JSON.stringify(
-      applySummary(JSON.parse(resource.json.toString("utf8")) as Record<string, unknown>, search.summary),
+    return Buffer.from(
+      JSON.stringify(
+        applySummary(JSON.parse(resource.json.toString("utf8")) as Record<string, unknown>, search.summary),
+      ),
     );
   }
   if (search?.elements !== undefined) {
-    return JSON.stringify(
-      applyElements(JSON.parse(resource.json.toString("utf8")) as Record<string, unknown>, search.elements),
+    return Buffer.from(
+      JSON.stringify(
+        applyElements(JSON.parse(resource.json.toString("utf8")) as Record<string, unknown>, search.elements),
+      ),
     );
   }
-  return resource.json.toString("utf8");
+  return resource.json;
 }
 
 /**
- * Builds a searchset Bundle as JSON text, splicing the stored resources' pre-serialised JSON in (no parse or
- * stringify per resource unless `_summary`/`_elements` subset it). `total` is omitted for `_total=none`;
+ * Builds a searchset Bundle as UTF-8 JSON bytes, splicing the stored resources' pre-serialised bytes in (no
+ * decode, parse or stringify per resource unless `_summary`/`_elements` subset it). `total` is omitted for `_total=none`;
  * `fullUrl`s are absolute; every entry carries `search.mode`.
  *
  * @see https://hl7.org/fhir/R4/bundle.html#searchset
  */
-export function buildSearchBundle(options: SearchBundleOptions): string {
+export function buildSearchBundle(options: SearchBundleOptions): Buffer {
   const { baseUrl, search } = options;
   const type = search.query.resourceType;
   const head: Record<string, unknown> = {
@@ -62,25 +66,43 @@ export function buildSearchBundle(options: SearchBundleOptions): string {
     total: options.total,
     hasMore: options.hasMore,
   });
-  const entries: string[] = [];
+  const skeleton = JSON.stringify(head);
+  // One allocation: the entries' JSON text around each resource's stored bytes, copied once into place.
+  const texts: string[] = [];
+  const bodies: Buffer[] = [];
+  const entry = (fullUrl: string, resource: Buffer, mode: string): void => {
+    texts.push(`${texts.length === 0 ? "" : ","}{"fullUrl":${JSON.stringify(fullUrl)},"resource":`);
+    bodies.push(resource);
+    texts.push(`,"search":{"mode":"${mode}"}}`);
+  };
   for (const resource of options.matches) {
-    entries.push(
-      `{"fullUrl":${JSON.stringify(`${baseUrl}/${resource.resourceType}/${resource.id}`)},"resource":${resourceJson(resource, search)},"search":{"mode":"match"}}`,
-    );
+    entry(`${baseUrl}/${resource.resourceType}/${resource.id}`, resourceJson(resource, search), "match");
   }
   for (const resource of options.included) {
-    entries.push(
-      `{"fullUrl":${JSON.stringify(`${baseUrl}/${resource.resourceType}/${resource.id}`)},"resource":${resourceJson(resource, undefined)},"search":{"mode":"include"}}`,
-    );
+    entry(`${baseUrl}/${resource.resourceType}/${resource.id}`, resourceJson(resource, undefined), "include");
   }
   if (options.outcome !== undefined) {
-    entries.push(
-      `{"fullUrl":${JSON.stringify(`urn:uuid:${randomUUID()}`)},"resource":${JSON.stringify(options.outcome)},"search":{"mode":"outcome"}}`,
-    );
+    entry(`urn:uuid:${randomUUID()}`, Buffer.from(JSON.stringify(options.outcome)), "outcome");
   }
-  const skeleton = JSON.stringify(head);
-  if (entries.length === 0) {
-    return skeleton;
+  if (bodies.length === 0) {
+    return Buffer.from(skeleton);
   }
-  return `${skeleton.slice(0, -1)},"entry":[${entries.join(",")}]}`;
+  const open = `${skeleton.slice(0, -1)},"entry":[`;
+  const close = "]}";
+  let size = Buffer.byteLength(open) + Buffer.byteLength(close);
+  for (const t of texts) {
+    size += Buffer.byteLength(t);
+  }
+  for (const b of bodies) {
+    size += b.length;
+  }
+  const out = Buffer.allocUnsafe(size);
+  let at = out.write(open, 0);
+  for (let i = 0; i < bodies.length; i++) {
+    at += out.write(texts[2 * i] ?? "", at);
+    at += (bodies[i] ?? Buffer.alloc(0)).copy(out, at);
+    at += out.write(texts[2 * i + 1] ?? "", at);
+  }
+  out.write(close, at);
+  return out;
 }

@@ -8,8 +8,11 @@
 
 /** Percent-encodes a query component but keeps `:`, `,` and `/` readable (RFC 3986 allows them in a query). */
 export function encodeQueryComponent(value: string): string {
-  return encodeURIComponent(value).replace(/%3A/gi, ":").replace(/%2C/gi, ",").replace(/%2F/gi, "/");
+  const encoded = encodeURIComponent(value);
+  return encoded.includes("%") ? encoded.replace(READABLE, (m) => decodeURIComponent(m)) : encoded;
 }
+
+const READABLE = /%(?:3A|2C|2F)/gi;
 
 /** Options of {@link pagingLinks}. */
 export interface PagingOptions {
@@ -22,34 +25,36 @@ export interface PagingOptions {
   readonly hasMore: boolean;
 }
 
-function pageUrl(options: PagingOptions, offset: number): string {
-  const parts = options.used.map(([k, v]) => `${encodeQueryComponent(k)}=${encodeQueryComponent(v)}`);
-  parts.push(`_count=${options.count}`);
-  if (offset > 0) {
-    parts.push(`_offset=${offset}`);
+/** `(offset) => url`: the parameters are encoded once for every link of a page. */
+function pageUrls(options: PagingOptions): (offset: number) => string {
+  let head = `${options.url}?`;
+  for (const [k, v] of options.used) {
+    head += `${encodeQueryComponent(k)}=${encodeQueryComponent(v)}&`;
   }
-  return `${options.url}?${parts.join("&")}`;
+  head += `_count=${options.count}`;
+  return (offset) => (offset > 0 ? `${head}&_offset=${offset}` : head);
 }
 
 /** The Bundle.link list of a searchset page. */
 export function pagingLinks(options: PagingOptions): fhir4.BundleLink[] {
   const { offset, count, total } = options;
-  const links: fhir4.BundleLink[] = [{ relation: "self", url: pageUrl(options, offset) }];
+  const urlAt = pageUrls(options);
+  const links: fhir4.BundleLink[] = [{ relation: "self", url: urlAt(offset) }];
   if (count === 0) {
     return links;
   }
-  links.push({ relation: "first", url: pageUrl(options, 0) });
+  links.push({ relation: "first", url: urlAt(0) });
   if (offset > 0) {
     const previous =
       total !== undefined ? Math.min(Math.max(0, offset - count), lastOffset(total, count)) : offset - count;
-    links.push({ relation: "previous", url: pageUrl(options, Math.max(0, previous)) });
+    links.push({ relation: "previous", url: urlAt(Math.max(0, previous)) });
   }
   const more = total !== undefined ? offset + count < total : options.hasMore;
   if (more) {
-    links.push({ relation: "next", url: pageUrl(options, offset + count) });
+    links.push({ relation: "next", url: urlAt(offset + count) });
   }
   if (total !== undefined) {
-    links.push({ relation: "last", url: pageUrl(options, lastOffset(total, count)) });
+    links.push({ relation: "last", url: urlAt(lastOffset(total, count)) });
   }
   return links;
 }

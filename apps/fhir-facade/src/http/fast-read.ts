@@ -122,17 +122,68 @@ export function createFastRead(options: FastReadOptions): FastRead {
 
 type NodeHandle = (req: IncomingMessage, res: ServerResponse, callback?: unknown) => void;
 
+/** A handler mounted under a base path (`req.url` below the mount), calling `next()` to decline. */
+export type MountedHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => unknown;
+
+/** What {@link installBeforeExpress} answers before Express. */
+export interface BeforeExpress {
+  /** The Organization read hot path (omitted = off). */
+  readonly fastRead?: FastRead | undefined;
+  /**
+   * The FHIR handler and its base path: requests under the base go to it with the base stripped from `req.url`
+   * (as `app.use(basePath, handler)` would), and to Express only when it declines (delegation).
+   */
+  readonly fhir?: { readonly basePath: string; readonly handler: MountedHandler } | undefined;
+}
+
 /**
- * Puts a {@link FastRead} in front of an Express app at the node level (before Express sets up its request
- * objects), so the read hot path pays nothing for Express. Only for apps without middleware that must see
- * every request (auth, limits): with the platform installed the fast path is mounted inside Express instead.
+ * Answers requests at the node level, before Express sets up its request objects, so the FHIR API pays nothing
+ * for Express: first the read hot path, then the FHIR handler for everything under its base; anything else (and
+ * what they decline) goes to the Express app unchanged. Only for apps without middleware that must see every
+ * request (auth, limits): with the platform installed both are mounted inside Express instead.
  */
-export function installBeforeExpress(app: object, fastRead: FastRead): void {
+export function installBeforeExpress(app: object, before: BeforeExpress): void {
   const original = Reflect.get(app, "handle") as NodeHandle;
-  const handle: NodeHandle = (req, res, callback) => {
-    fastRead(req, res, () => {
-      original.call(app, req, res, callback);
-    });
+  const express = (req: IncomingMessage, res: ServerResponse, callback: unknown): void => {
+    original.call(app, req, res, callback);
   };
+  const fhir = before.fhir;
+  const base = fhir?.basePath;
+  const afterFastRead: NodeHandle = (req, res, callback) => {
+    const url = req.url ?? "";
+    if (
+      fhir === undefined ||
+      base === undefined ||
+      !url.startsWith(base) ||
+      (url.length > base.length && url[base.length] !== "/" && url[base.length] !== "?")
+    ) {
+      express(req, res, callback);
+      return;
+    }
+    const rest = url.slice(base.length);
+    req.url = rest.startsWith("/") ? rest : `/${rest}`;
+    const declined = (): void => {
+      req.url = url;
+      express(req, res, callback);
+    };
+    const done = fhir.handler(req, res, declined);
+    if (done instanceof Promise) {
+      done.catch(() => {
+        if (!res.headersSent) {
+          res.statusCode = 500;
+        }
+        res.end();
+      });
+    }
+  };
+  const fastRead = before.fastRead;
+  const handle: NodeHandle =
+    fastRead === undefined
+      ? afterFastRead
+      : (req, res, callback) => {
+          fastRead(req, res, () => {
+            afterFastRead(req, res, callback);
+          });
+        };
   Reflect.set(app, "handle", handle);
 }

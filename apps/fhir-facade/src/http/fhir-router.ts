@@ -1,7 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 
-import type { NextFunction, Request, Response } from "express";
-
 import type { FhirEngine } from "../fhir/engine.js";
 import { FhirError } from "../fhir/errors.js";
 import type { FhirRequest } from "../fhir/request.js";
@@ -67,19 +65,19 @@ function formatParams(params: readonly (readonly [string, string])[]): {
 }
 
 /**
- * The Express handler for everything under the FHIR base: it only translates (HTTP → {@link FhirRequest} →
+ * The handler for everything under the FHIR base (an Express middleware, or called at the node level by
+ * `installBeforeExpress` with the base stripped from `req.url`): it only translates (HTTP → {@link FhirRequest} →
  * engine → HTTP). Mount it with `app.use("/fhir", handler)`.
  */
 export function createFhirHandler(options: FhirHandlerOptions) {
   const basePath = options.basePath ?? "/fhir";
   const compressMinBytes = options.compressMinBytes ?? DEFAULT_COMPRESS_MIN_BYTES;
-  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    const raw = req as IncomingMessage;
-    const out = res as ServerResponse;
+  return async (raw: IncomingMessage, out: ServerResponse, next: () => void): Promise<void> => {
+    const method = raw.method ?? "GET";
     let wire: WireFormat = FHIR_JSON;
     let pretty = false;
     try {
-      const { segments, query } = splitUrl(req.url);
+      const { segments, query } = splitUrl(raw.url ?? "/");
       const operation =
         segments.length === 2 && segments[0] === "CodeSystem" && OPERATIONS.has(segments[1] ?? "");
       if (options.onlyDeclinedByGateway === true && !operation) {
@@ -89,26 +87,26 @@ export function createFhirHandler(options: FhirHandlerOptions) {
       let params = parseParams(query);
       const fp = formatParams(params);
       pretty = fp.pretty;
-      wire = negotiate(req.headers.accept, fp.format);
+      wire = negotiate(raw.headers.accept, fp.format);
       const baseUrl = baseUrlOf(raw, options.publicBaseUrl, basePath);
-      const prefer = req.headers.prefer;
+      const prefer = raw.headers.prefer;
       const strict = isStrict(Array.isArray(prefer) ? prefer.join(",") : prefer);
       // Delegation is decided on the URL alone, before any body is read (the body stays for the delegate). A POSTed
       // operation naming its system only in the body goes to the gateway, which reads it and, when the system is
       // an ODS one, hands it back to the handler mounted after it (`onlyDeclinedByGateway`).
       if (
         options.onlyDeclinedByGateway !== true &&
-        options.delegate?.({ method: req.method, segments, params, baseUrl, strict }) === true
+        options.delegate?.({ method, segments, params, baseUrl, strict }) === true
       ) {
         next();
         return;
       }
-      if (operation && req.method === "POST") {
+      if (operation && method === "POST") {
         params = [...params, ...(await readOperationBody(raw))];
-      } else if (req.method === "POST" && segments[1] === "_search") {
+      } else if (method === "POST" && segments[1] === "_search") {
         params = [...params, ...(await readFormBody(raw))];
       }
-      const request: FhirRequest = { method: req.method, segments, params, baseUrl, strict };
+      const request: FhirRequest = { method, segments, params, baseUrl, strict };
       const result = await options.engine.handle(request);
       if (!result.ok && result.error.code === "internal") {
         options.onInternalError?.(result.error.cause ?? result.error);
