@@ -9,10 +9,9 @@
  */
 import { createReadStream } from "node:fs";
 
-import { SaxesParser } from "saxes";
-
 import type { OdsCodeCatalogue } from "./code-catalogue.js";
 import { OdsError } from "./errors.js";
+import { newSaxesParser, type OdsSaxesParser } from "./saxes-parser.js";
 import type { OdsWarningListener } from "./warnings.js";
 import { XmlHandler, type OdsXmlItem } from "./xml-handler.js";
 
@@ -61,7 +60,7 @@ export function readOdsXml(source: OdsXmlSource, options: ReadOdsXmlOptions = {}
  */
 export class OdsXmlIterator implements AsyncIterableIterator<OdsXmlItem> {
   readonly #source: AsyncIterator<Uint8Array | string> | Iterator<Uint8Array | string>;
-  readonly #parser: SaxesParser;
+  readonly #parser: OdsSaxesParser;
   readonly #handler: XmlHandler;
   readonly #options: ReadOdsXmlOptions;
   readonly #decoder = new TextDecoder("utf-8", { fatal: true });
@@ -80,11 +79,35 @@ export class OdsXmlIterator implements AsyncIterableIterator<OdsXmlItem> {
     const maxValueLength = options.maxValueLength ?? 65_536;
     // saxes buffers an unfinished token (a DOCTYPE, a comment, a name, a text run) across writes: bound it.
     this.#bufferLimit = maxValueLength * 4 + 1024;
-    const parser = new SaxesParser({ position: true });
-    this.#parser = parser;
     const onText = (text: string): void => {
       handler.text(text);
     };
+    const parser = newSaxesParser({
+      xmldecl: (decl) => {
+        const encoding = decl.encoding?.toLowerCase();
+        if (encoding !== undefined && encoding !== "utf-8" && encoding !== "utf8") {
+          handler.fail(
+            "ODS_XML_UNSUPPORTED",
+            `encoding ${decl.encoding ?? ""} is not supported (UTF-8 only)`,
+          );
+        }
+      },
+      doctype: () => {
+        handler.fail("ODS_XML_MALFORMED", "a DTD (<!DOCTYPE>) is not allowed in ODS XML");
+      },
+      error: (error) => {
+        handler.fail("ODS_XML_MALFORMED", error.message.replace(/^(?:[^:]*:)?\d+:\d+: /, ""));
+      },
+      opentag: (tag) => {
+        handler.open(tag.name, tag.attributes);
+      },
+      closetag: () => {
+        handler.close();
+      },
+      cdata: onText,
+      text: onText,
+    });
+    this.#parser = parser;
     const handler = new XmlHandler(
       {
         onWarning: options.onWarning,
@@ -101,25 +124,6 @@ export class OdsXmlIterator implements AsyncIterableIterator<OdsXmlItem> {
     );
     this.#handler = handler;
     this.#queue = handler.items;
-    parser.on("error", (error) => {
-      handler.fail("ODS_XML_MALFORMED", error.message.replace(/^(?:[^:]*:)?\d+:\d+: /, ""));
-    });
-    parser.on("doctype", () => {
-      handler.fail("ODS_XML_MALFORMED", "a DTD (<!DOCTYPE>) is not allowed in ODS XML");
-    });
-    parser.on("xmldecl", (decl) => {
-      const encoding = decl.encoding?.toLowerCase();
-      if (encoding !== undefined && encoding !== "utf-8" && encoding !== "utf8") {
-        handler.fail("ODS_XML_UNSUPPORTED", `encoding ${decl.encoding ?? ""} is not supported (UTF-8 only)`);
-      }
-    });
-    parser.on("opentag", (tag) => {
-      handler.open(tag.name, tag.attributes as Record<string, string>);
-    });
-    parser.on("cdata", onText);
-    parser.on("closetag", () => {
-      handler.close();
-    });
   }
 
   [Symbol.asyncIterator](): this {
