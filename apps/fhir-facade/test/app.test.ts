@@ -37,6 +37,28 @@ describe("app skeleton", () => {
   });
 });
 
+describe("the FHIR API answered before Express (no platform installed)", () => {
+  test("only paths under /fhir are the FHIR API's; /fhirx is not", async () => {
+    const other = await fetch(`${base}/fhirx/metadata`);
+    expect(other.status).toBe(404);
+    expect(await other.text()).not.toContain("CapabilityStatement");
+  });
+
+  test("/fhir, /fhir/ and /fhir?query are the FHIR base: 404 OperationOutcome (no resource type)", async () => {
+    for (const path of ["/fhir", "/fhir/", "/fhir?_format=json"]) {
+      const res = await fetch(`${base}${path}`);
+      expect(res.status, path).toBe(404);
+      expect(((await res.json()) as { resourceType: string }).resourceType, path).toBe("OperationOutcome");
+    }
+  });
+
+  test("Express's case-insensitive mount still answers /FHIR/metadata", async () => {
+    const res = await fetch(`${base}/FHIR/metadata`);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { resourceType: string }).resourceType).toBe("CapabilityStatement");
+  });
+});
+
 describe("config", () => {
   test("defaults to loopback", () => {
     expect(loadConfig({})).toMatchObject({ host: "127.0.0.1", port: 8080 });

@@ -2,8 +2,11 @@ import { readFileSync } from "node:fs";
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
+import { loadConfig } from "../src/config.js";
+import { createPlatform } from "../src/platform/platform.js";
 import { expectValidFhir, getJson, startApp } from "./helpers.js";
 import type { Running } from "./helpers.js";
+import { API_KEYS_JSON, KEYS, captureLogs } from "./platform-harness.js";
 
 let app: Running;
 beforeAll(async () => {
@@ -189,14 +192,119 @@ describe("conditional read", () => {
   });
 });
 
+/** Status, the headers a read carries, and the body, for comparing the fast and the full path. */
+async function snapshot(
+  url: string,
+  init: RequestInit = {},
+): Promise<{ status: number; headers: Record<string, string | null>; body: string }> {
+  const res = await fetch(url, init);
+  const headers: Record<string, string | null> = {};
+  for (const h of ["etag", "last-modified", "content-type", "content-length", "vary", "content-encoding"]) {
+    headers[h] = res.headers.get(h);
+  }
+  return { status: res.status, headers, body: await res.text() };
+}
+
 describe("fast path and full path agree", () => {
+  // The full path: the same app with the read hot path switched off (every request through the engine).
+  let full: Running;
+  beforeAll(async () => {
+    full = await startApp({ fhir: { fastRead: false } });
+  });
+  afterAll(async () => {
+    await full.close();
+  });
+
   test("GET /Organization/RR8 with and without parameters has the same headers and bytes", async () => {
     const fast = await fetch(`${app.base}/Organization/RR8`);
-    const full = await fetch(`${app.base}/Organization/RR8?_format=json`);
+    const viaEngine = await fetch(`${app.base}/Organization/RR8?_format=json`);
     for (const h of ["etag", "last-modified", "content-type", "content-length", "vary"]) {
-      expect(fast.headers.get(h)).toBe(full.headers.get(h));
+      expect(fast.headers.get(h)).toBe(viaEngine.headers.get(h));
     }
-    expect(await fast.text()).toBe(await full.text());
+    expect(await fast.text()).toBe(await viaEngine.text());
+  });
+
+  const cases: [string, RequestInit][] = [
+    ["GET", {}],
+    ["HEAD", { method: "HEAD" }],
+    ["Accept: application/json", { headers: { accept: "application/json" } }],
+    ["Accept: */*", { headers: { accept: "*/*" } }],
+    ["Accept with q-values", { headers: { accept: "application/fhir+json;q=0.9, application/xml;q=0.1" } }],
+    ["Accept: FHIR R3 (406)", { headers: { accept: "application/fhir+json; fhirVersion=3.0" } }],
+    ["Accept: XML", { headers: { accept: "application/fhir+xml" } }],
+    ["If-None-Match (304)", { headers: { "if-none-match": 'W/"1"' } }],
+    ["If-None-Match list and *", { headers: { "if-none-match": '"9", W/1' } }],
+    ["If-None-Match not matching", { headers: { "if-none-match": '"2"' } }],
+    ["If-Modified-Since (304)", { headers: { "if-modified-since": "Wed, 07 Feb 2024 00:00:00 GMT" } }],
+    [
+      "If-Modified-Since earlier (200)",
+      { headers: { "if-modified-since": "Mon, 05 Feb 2024 00:00:00 GMT" } },
+    ],
+    ["HEAD + If-None-Match", { method: "HEAD", headers: { "if-none-match": "*" } }],
+    ["Accept-Encoding (a small body stays identity)", { headers: { "accept-encoding": "br, gzip" } }],
+  ];
+  for (const [name, init] of cases) {
+    test(`${name}: same status, headers and body as the full path`, async () => {
+      for (const path of [
+        "Organization/RR8",
+        "Organization/rr801",
+        "Organization/NOPE1",
+        "Organization/X26",
+      ]) {
+        const fast = await snapshot(`${app.base}/${path}`, init);
+        const slow = await snapshot(`${full.base}/${path}`, init);
+        expect(fast, `${name} ${path}`).toEqual(slow);
+      }
+    });
+  }
+});
+
+describe("the read hot path behind the platform (auth, issue 9)", () => {
+  let secured: Running;
+  let open: Running;
+  beforeAll(async () => {
+    const config = loadConfig({ FACADE_API_KEYS: API_KEYS_JSON, FACADE_LOG_LEVEL: "warn" });
+    const platform = createPlatform({ config, logger: captureLogs(config, "warn").logger });
+    secured = await startApp({ config, platform });
+    open = await startApp({ fhir: { fastRead: false } });
+  });
+  afterAll(async () => {
+    await secured.close();
+    await open.close();
+  });
+
+  test("no key, a wrong key or a key without the scope: refused before any ODS bytes", async () => {
+    for (const headers of [{}, { "x-api-key": `${KEYS.reader}x` }, { "x-api-key": KEYS.terminologyOnly }]) {
+      for (const method of ["GET", "HEAD"]) {
+        const res = await fetch(`${secured.base}/Organization/RR8`, { method, headers });
+        expect([401, 403], `${method} ${JSON.stringify(Object.keys(headers))}`).toContain(res.status);
+        expect(res.headers.get("etag")).toBeNull();
+        expect(await res.text()).not.toContain("LEEDS TEACHING");
+      }
+    }
+  });
+
+  test("with the key: the same status, headers and bytes as without the platform (200, 304, HEAD, 404, 410)", async () => {
+    const key = { "x-api-key": KEYS.reader };
+    for (const [path, init] of [
+      ["Organization/RR8", {}],
+      ["Organization/RR8", { method: "HEAD" }],
+      ["Organization/RR8", { headers: { "if-none-match": 'W/"1"' } }],
+      ["Organization/RR8", { headers: { accept: "application/json" } }],
+      ["Organization/RR8?_format=xml", {}],
+      ["Organization/NOPE1", {}],
+      ["Organization/X26", {}],
+    ] as [string, RequestInit][]) {
+      const headers = { ...(init.headers as Record<string, string> | undefined) };
+      const viaPlatform = await fetch(`${secured.base}/${path}`, {
+        ...init,
+        headers: { ...headers, ...key },
+      });
+      expect(viaPlatform.headers.get("x-request-id"), path).not.toBeNull();
+      const got = await snapshot(`${secured.base}/${path}`, { ...init, headers: { ...headers, ...key } });
+      const want = await snapshot(`${open.base}/${path}`, init);
+      expect(got, `${init.method ?? "GET"} ${path}`).toEqual(want);
+    }
   });
 });
 
