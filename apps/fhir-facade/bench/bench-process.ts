@@ -78,11 +78,14 @@ export async function load(options: {
   readonly next: () => string;
   readonly connections: number;
   readonly seconds: number;
+  /** Request headers (e.g. an API key). */
+  readonly headers?: Record<string, string>;
 }): Promise<LoadResult> {
   const result = await autocannon({
     url: `http://127.0.0.1:${options.port}`,
     connections: options.connections,
     duration: options.seconds,
+    ...(options.headers === undefined ? {} : { headers: options.headers }),
     requests: [
       {
         setupRequest: (req) => ({ ...req, path: options.next() }),
