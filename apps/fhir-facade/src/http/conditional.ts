@@ -57,8 +57,21 @@ export function etagOf(version: VersionInfo): string {
   return `W/"${version.versionId.replace(/["\\]/g, "")}"`;
 }
 
-/** The HTTP-date (IMF-fixdate) of an ISO instant, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`. */
+const HTTP_DATES = new Map<string, string | undefined>();
+
+/**
+ * The HTTP-date (IMF-fixdate) of an ISO instant, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`. Memoised (bounded):
+ * ODS resources change by the day, so the read hot path sees few distinct instants.
+ */
 export function httpDate(iso: string): string | undefined {
+  if (HTTP_DATES.has(iso)) {
+    return HTTP_DATES.get(iso);
+  }
   const t = Date.parse(iso);
-  return Number.isNaN(t) ? undefined : new Date(t).toUTCString();
+  const date = Number.isNaN(t) ? undefined : new Date(t).toUTCString();
+  if (HTTP_DATES.size >= 4096) {
+    HTTP_DATES.clear();
+  }
+  HTTP_DATES.set(iso, date);
+  return date;
 }

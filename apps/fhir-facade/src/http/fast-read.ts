@@ -55,14 +55,16 @@ export function createFastRead(options: FastReadOptions): FastRead {
     wire: WireFormat,
   ): void => {
     const version = { versionId: stored.versionId, lastUpdated: stored.lastUpdated };
-    const lastModified = httpDate(stored.lastUpdated) ?? "";
+    const lastModified = httpDate(stored.lastUpdated);
     const etag = etagOf(version);
     const conditional = {
       ifNoneMatch: req.headers["if-none-match"],
       ifModifiedSince: req.headers["if-modified-since"],
     };
+    // As the full path (send.ts): no Last-Modified when the instant is not a date.
+    const dated = lastModified === undefined ? {} : { "Last-Modified": lastModified };
     if (isNotModified(conditional, version)) {
-      res.writeHead(304, { ETag: etag, "Last-Modified": lastModified, Vary: VARY });
+      res.writeHead(304, { ETag: etag, ...dated, Vary: VARY });
       res.end();
       return;
     }
@@ -70,7 +72,7 @@ export function createFastRead(options: FastReadOptions): FastRead {
       "Content-Type": wire.contentType,
       "Content-Length": stored.json.length,
       ETag: etag,
-      "Last-Modified": lastModified,
+      ...dated,
       Vary: VARY,
     });
     if (req.method === "HEAD") {
