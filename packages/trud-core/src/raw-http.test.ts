@@ -239,10 +239,19 @@ describe("TLS", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  const payload = Buffer.alloc(3_000_000, "trud");
+
   async function tlsServer(): Promise<string> {
     const server = createTlsServer({ cert, key, ALPNProtocols: ["http/1.1"] }, (socket) => {
-      socket.once("data", () => {
-        socket.end("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecure");
+      socket.once("data", (request: Buffer) => {
+        socket.end(
+          request.toString().startsWith("GET /big")
+            ? Buffer.concat([
+                Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${payload.length}\r\n\r\n`),
+                payload,
+              ])
+            : "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecure",
+        );
       });
       socket.on("error", () => undefined);
     });
@@ -261,6 +270,20 @@ describe("TLS", () => {
       redirect: "manual",
     });
     expect((await readAll(response)).toString()).toBe("secure");
+  });
+
+  test("a large body over https through a sink that pauses after every read arrives whole", async () => {
+    const url = await tlsServer();
+    const response = await createRawFetch({ ca: cert })(url.replace("/x", "/big"), {
+      method: "GET",
+      headers: {},
+      signal: new AbortController().signal,
+      redirect: "manual",
+    });
+    const read = await readPausing(response);
+    expect(read.bytes).toBe(payload.length);
+    expect(read.sha256).toBe(createHash("sha256").update(payload).digest("hex").toUpperCase());
+    expect(read.pauses).toBeGreaterThan(1);
   });
 
   test("a certificate the default CA store does not trust is refused", async () => {
