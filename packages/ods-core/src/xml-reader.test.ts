@@ -190,6 +190,52 @@ describe("readOdsXml refuses hostile and malformed input", () => {
     await expect(collect(readOdsXml([bytes]))).rejects.toMatchObject({ code: "ODS_XML_MALFORMED" });
   });
 
+  test("invalid UTF-8 fails at the line and column of the bad byte, whatever the chunking", async () => {
+    const xml = odsXml([ordToXml(records.get("RJY")!)]);
+    const at = xml.indexOf("<Name>") + "<Name>".length;
+    const before = xml.slice(0, at).split("\n");
+    const expected = { line: before.length, column: before.at(-1)!.length + 1 };
+    // 0xC3 0x28: a two-byte lead followed by an ASCII byte.
+    const bytes = Buffer.concat([
+      Buffer.from(xml.slice(0, at)),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from(xml.slice(at)),
+    ]);
+    for (const size of [1, 3, 4096, bytes.length]) {
+      const parts: Buffer[] = [];
+      for (let i = 0; i < bytes.length; i += size) parts.push(bytes.subarray(i, i + size));
+      const error = await collect(readOdsXml(parts)).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error, `chunks of ${size}`).toMatchObject({ code: "ODS_XML_MALFORMED", details: expected });
+      expect((error as OdsError).message).toContain(
+        `invalid UTF-8 (line ${expected.line}, column ${expected.column})`,
+      );
+    }
+  });
+
+  test("multi-byte characters split between chunks, and a byte order mark, decode as in one piece", async () => {
+    const name = "CAFÉ € ŴALES 😀 ĀŁ";
+    const xml = odsXml([ordToXml(records.get("RJY")!)]).replace(
+      /<Name>[^<]*<\/Name>/,
+      `<Name>${name}</Name>`,
+    );
+    const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(xml)]);
+    const whole = await collect(readOdsXml([xml]));
+    expect(organisations(whole)[0]?.name).toBe(name);
+    for (const size of [1, 2, 3, 5, bytes.length]) {
+      const parts: Buffer[] = [];
+      for (let i = 0; i < bytes.length; i += size) parts.push(bytes.subarray(i, i + size));
+      expect(await collect(readOdsXml(parts)), `chunks of ${size}`).toEqual(whole);
+    }
+  });
+
+  test("UTF-8 cut short at the end of the input is ODS_XML_MALFORMED", async () => {
+    const bytes = Buffer.concat([Buffer.from(odsXml([])), Buffer.from([0xe2, 0x82])]);
+    await expect(collect(readOdsXml([bytes]))).rejects.toMatchObject({ code: "ODS_XML_MALFORMED" });
+  });
+
   test("an oversized value is ODS_TOO_LARGE", async () => {
     const xml = odsXml([
       `<Organisation orgRecordClass="RC1"><Name>${"A".repeat(70_000)}</Name></Organisation>`,

@@ -11,7 +11,8 @@ import { createReadStream } from "node:fs";
 
 import type { OdsCodeCatalogue } from "./code-catalogue.js";
 import { OdsError } from "./errors.js";
-import { newSaxesParser, type OdsSaxesParser } from "./saxes-parser.js";
+import { newSaxesParser, textSwitch, type OdsSaxesParser } from "./saxes-parser.js";
+import { Utf8Decoder } from "./utf8-decoder.js";
 import type { OdsWarningListener } from "./warnings.js";
 import { XmlHandler, type OdsXmlItem } from "./xml-handler.js";
 
@@ -63,7 +64,7 @@ export class OdsXmlIterator implements AsyncIterableIterator<OdsXmlItem> {
   readonly #parser: OdsSaxesParser;
   readonly #handler: XmlHandler;
   readonly #options: ReadOdsXmlOptions;
-  readonly #decoder = new TextDecoder("utf-8", { fatal: true });
+  readonly #decoder = new Utf8Decoder();
   readonly #bufferLimit: number;
   #queue: OdsXmlItem[];
   #index = 0;
@@ -117,10 +118,7 @@ export class OdsXmlIterator implements AsyncIterableIterator<OdsXmlItem> {
         invalidRecords: options.invalidRecords ?? "throw",
       },
       () => ({ line: parser.line, column: parser.column + 1 }),
-      (on) => {
-        if (on) parser.on("text", onText);
-        else parser.off("text");
-      },
+      textSwitch(parser, onText),
     );
     this.#handler = handler;
     this.#queue = handler.items;
@@ -161,13 +159,13 @@ export class OdsXmlIterator implements AsyncIterableIterator<OdsXmlItem> {
     }
   }
 
-  #decode(chunk: Uint8Array | string, stream: boolean): string {
+  #decode(chunk: Uint8Array | string, final: boolean): string {
     if (typeof chunk === "string") return chunk;
-    try {
-      return this.#decoder.decode(chunk, { stream });
-    } catch (cause) {
-      return this.#handler.fail("ODS_XML_MALFORMED", `invalid UTF-8 (${String(cause).slice(0, 80)})`);
-    }
+    const text = this.#decoder.decode(chunk, final);
+    if (typeof text === "string") return text;
+    // Parse the valid text before the bad byte first, so that the error gives the bad byte's line and column.
+    this.#parser.write(text.validPrefix);
+    return this.#handler.fail("ODS_XML_MALFORMED", "invalid UTF-8");
   }
 
   #checkBuffers(): void {
@@ -216,13 +214,13 @@ export class OdsXmlIterator implements AsyncIterableIterator<OdsXmlItem> {
     }
     const result = await this.#source.next();
     if (result.done === true) {
-      this.#parser.write(this.#decode(new Uint8Array(0), false));
+      this.#parser.write(this.#decode(new Uint8Array(0), true));
       this.#parser.close();
       this.#handler.end();
       this.#finished = true;
       return;
     }
-    this.#parser.write(this.#decode(result.value, true));
+    this.#parser.write(this.#decode(result.value, false));
     this.#checkBuffers();
   }
 }
