@@ -83,7 +83,7 @@ function startWorker(input: WorkerInput): Worker {
   const file = new URL(WORKER_FILE, import.meta.url);
   // A streaming parse needs little heap; small limits keep the load's resident memory down (V8 would otherwise
   // let a busy worker's heap grow far beyond its working set).
-  const resourceLimits = { maxOldGenerationSizeMb: 160, maxYoungGenerationSizeMb: 16 };
+  const resourceLimits = { maxOldGenerationSizeMb: 160, maxYoungGenerationSizeMb: 48 };
   if (!WORKER_FILE.endsWith(".ts")) {
     return new Worker(file, { workerData: input, resourceLimits });
   }

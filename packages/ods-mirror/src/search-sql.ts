@@ -100,6 +100,7 @@ function membership(
 const NAMES = { table: "org_name", alias: "n", column: "code" } as const;
 const ADDRESSES = { table: "org_addr", alias: "a", column: "code" } as const;
 const ROLES = { table: "org_role", alias: "r", column: "code" } as const;
+const SEARCH = { table: "org_search", alias: "s", column: "code" } as const;
 
 /** A folded contains value long enough for the trigram indexes (3 characters or more), else undefined. */
 function trigramValue(value: StringValue): string | undefined {
@@ -127,7 +128,11 @@ function nameCondition(dialect: Dialect, value: StringValue, mode: ConditionMode
       // SQLite: the FTS5 trigram index (one document per organisation: its rowid) answers the substring test.
       return sql`o.rowid IN (SELECT rowid FROM name_fts WHERE names_fold MATCH ${ftsPhrase(trigram)})`;
     }
-    // PostgreSQL: the pg_trgm GIN index on the same column; SQLite filter mode: a test per visited row.
+    if (dialect === "postgres" && trigram !== undefined) {
+      // PostgreSQL: the pg_trgm GIN index of the narrow org_search table.
+      return membership(mode, SEARCH, sql`s.names_fold LIKE ${`%${escapeLike(trigram)}%`} ESCAPE '\\'`);
+    }
+    // Short values (and SQLite's filter mode): a test per visited row.
     return sql`o.names_fold LIKE ${`%${escapeLike(folded)}%`} ESCAPE '\\'`;
   }
   return membership(mode, NAMES, stringMatch(value, { fold: raw("n.fold"), raw: raw("n.value") }, "name"));
@@ -309,6 +314,29 @@ export function queryContext(conditions: readonly OrgCondition[], mode: Conditio
   return active === undefined ? { mode } : { mode, orgActive: active.value };
 }
 
+/** The folded value of a query that is one name contains value (3 characters or more) and nothing else. */
+export function singleContains(conditions: readonly OrgCondition[]): string | undefined {
+  const only = conditions[0];
+  if (conditions.length !== 1 || only?.kind !== "name" || only.values.length !== 1) {
+    return undefined;
+  }
+  const value = only.values[0];
+  return value === undefined ? undefined : trigramValue(value);
+}
+
+/**
+ * PostgreSQL: the codes of a page of a query that is one name contains value, sorted by code: found and sorted
+ * on the narrow org_search table (the GIN index's matches, then a top-N sort), before any join.
+ */
+export function searchPageCodes(
+  folded: string,
+  direction: "asc" | "desc",
+  limit: number,
+  offset: number,
+): SqlFragment {
+  return sql`SELECT s.code FROM org_search s WHERE s.names_fold LIKE ${`%${escapeLike(folded)}%`} ESCAPE '\\' ORDER BY s.code ${raw(direction === "asc" ? "ASC" : "DESC")} LIMIT ${limit} OFFSET ${offset}`;
+}
+
 /** Whether the query has a name contains value long enough for the trigram indexes. */
 export function hasTrigramContains(conditions: readonly OrgCondition[]): boolean {
   return conditions.some((c) => c.kind === "name" && c.values.some((v) => trigramValue(v) !== undefined));
@@ -345,12 +373,11 @@ export function countShortcut(
     const status = active[0] === undefined ? raw("") : sql` AND r.org_active = ${active[0].value ? 1 : 0}`;
     return sql`SELECT count(*) AS n FROM org_role r WHERE r.role IN (${codes(only.codes, "role")})${status}${scope}`;
   }
-  if (dialect === "sqlite" && active.length === 0 && only.kind === "name" && only.values.length === 1) {
-    const value = only.values[0];
-    const trigram = value === undefined ? undefined : trigramValue(value);
-    if (trigram !== undefined) {
-      return sql`SELECT count(*) AS n FROM name_fts WHERE names_fold MATCH ${ftsPhrase(trigram)}`;
-    }
+  const trigram = singleContains(conditions);
+  if (trigram !== undefined) {
+    return dialect === "sqlite"
+      ? sql`SELECT count(*) AS n FROM name_fts WHERE names_fold MATCH ${ftsPhrase(trigram)}`
+      : sql`SELECT count(*) AS n FROM org_search s WHERE s.names_fold LIKE ${`%${escapeLike(trigram)}%`} ESCAPE '\\'`;
   }
   return undefined;
 }

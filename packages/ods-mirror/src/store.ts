@@ -38,6 +38,8 @@ import {
   hasTrigramContains,
   orgCondition,
   pageDriver,
+  searchPageCodes,
+  singleContains,
   QUERY_LIMITS,
   queryContext,
   sortOutput,
@@ -244,6 +246,21 @@ export class MirrorStore implements MirrorReader {
     const pageRows = (mode: ConditionMode): Promise<OrgRow[]> => {
       let inner: SqlFragment;
       let outerOrder: SqlFragment;
+      const contains = dialect === "postgres" ? singleContains(query.where) : undefined;
+      if (
+        contains !== undefined &&
+        driver === undefined &&
+        first?.field === "code" &&
+        keys.length === 1 &&
+        after === undefined
+      ) {
+        // PostgreSQL, one name contains value: the page's codes are found and sorted on org_search alone.
+        const codesPage = searchPageCodes(contains, first.direction, count + 1, offset);
+        return this.#page(
+          sql`SELECT o.code, d.json, d.version, o.last_change, o.name_fold FROM (${codesPage}) s JOIN org o ON o.code = s.code JOIN org_doc d ON d.code = s.code ORDER BY ${orderBy(keys)}`,
+          state?.version,
+        );
+      }
       if (driver !== undefined) {
         // The driver yields matches in code order; the other conditions test each row.
         const others = render("filter").filter((_, i) => i !== driver.index);
@@ -552,6 +569,17 @@ export class MirrorStore implements MirrorReader {
       await deleteOrgs(tx, generation, codes);
       if (rowids === undefined) {
         await insertRows(tx, generation, packRows(prepared));
+        const search = raw(tableName(generation, "org_search"));
+        const org = raw(tableName(generation, "org"));
+        for (let start = 0; start < prepared.length; start += 500) {
+          const list = join(
+            prepared.slice(start, start + 500).map((p) => sql`${p.org[0]}`),
+            ", ",
+          );
+          await tx.run(
+            sql`INSERT INTO ${search} (code, names_fold) SELECT code, names_fold FROM ${org} WHERE code IN (${list})`,
+          );
+        }
       } else {
         // SQLite: keep the org rowids in code order (an upsert keeps its rowid, a new code goes between its
         // neighbours); if no room is left, searches stop relying on the order (code_order = 0).
@@ -650,6 +678,12 @@ export class MirrorStore implements MirrorReader {
         sql`SELECT count(*) AS n FROM tombstone t WHERE EXISTS (SELECT 1 FROM org o WHERE o.code = t.code)`,
       ],
     ];
+    if (this.db.dialect === "postgres") {
+      checks.push([
+        "name search rows out of step",
+        sql`SELECT abs((SELECT count(*) FROM org) - (SELECT count(*) FROM org_search)) AS n`,
+      ]);
+    }
     if (this.db.dialect === "sqlite") {
       checks.push([
         "name index rows out of step",
@@ -723,6 +757,9 @@ async function deleteOrgs(tx: Database, generation: number, codes: readonly stri
     await tx.run(sql`DELETE FROM ${t("org_succ")} WHERE code IN (${list})`);
     await tx.run(sql`DELETE FROM ${t("org_doc")} WHERE code IN (${list})`);
     await tx.run(sql`DELETE FROM ${t("org")} WHERE code IN (${list})`);
+    if (tx.dialect === "postgres") {
+      await tx.run(sql`DELETE FROM ${t("org_search")} WHERE code IN (${list})`);
+    }
   }
 }
 

@@ -42,14 +42,7 @@ export const GENERATION_TABLES = {
       c("outward", "text", true),
     ],
     primaryKey: ["code"],
-    indexes: [
-      ["name_fold", "code"],
-      ["last_change", "code"],
-      ["parent"],
-      ["postcode_norm"],
-      ["outward"],
-      ["trgm:names_fold"],
-    ],
+    indexes: [["name_fold", "code"], ["last_change", "code"], ["parent"], ["postcode_norm"], ["outward"]],
   },
   /** The served bytes, apart from the search columns so that index builds and scans stay small. */
   org_doc: {
@@ -107,7 +100,7 @@ export type GenerationTable = keyof typeof GENERATION_TABLES;
 export const GENERATION_TABLE_NAMES = Object.keys(GENERATION_TABLES) as GenerationTable[];
 
 /** The concrete table name of `table` in generation `generation`. */
-export function tableName(generation: number, table: GenerationTable | "name_fts"): string {
+export function tableName(generation: number, table: GenerationTable | "name_fts" | "org_search"): string {
   return `g${generation}_${table}`;
 }
 
@@ -155,6 +148,13 @@ export function generationTablesDdl(dialect: Dialect, generation: number): strin
   for (const name of GENERATION_TABLE_NAMES) {
     statements.push(createTableDdl(dialect, tableName(generation, name), GENERATION_TABLES[name]));
   }
+  if (dialect === "postgres") {
+    // name:contains on PostgreSQL: (code, folded names), filled from org after the bulk load, with a pg_trgm GIN
+    // index; narrow so that the index's recheck reads little.
+    statements.push(
+      `CREATE TABLE ${tableName(generation, "org_search")} (code ${columnType(dialect, "text")} NOT NULL, names_fold ${columnType(dialect, "text")} NOT NULL)`,
+    );
+  }
   if (dialect === "sqlite") {
     statements.push(
       // External content (the org table's `names_fold`, nothing stored twice), one document per organisation
@@ -177,6 +177,15 @@ export function generationIndexesDdl(dialect: Dialect, generation: number): stri
       `INSERT INTO ${org}_sorted (rowid, ${columns}) SELECT row_number() OVER (ORDER BY code) * ${ROWID_GAP}, ${columns} FROM ${org} ORDER BY code`,
       `DROP TABLE ${org}`,
       `ALTER TABLE ${org}_sorted RENAME TO ${org}`,
+    );
+  }
+  if (dialect === "postgres") {
+    const search = tableName(generation, "org_search");
+    statements.push(
+      `INSERT INTO ${search} (code, names_fold) SELECT code, names_fold FROM ${tableName(generation, "org")} ORDER BY code`,
+      `CREATE INDEX ${search}_i0 ON ${search} USING gin (names_fold gin_trgm_ops)`,
+      `CREATE INDEX ${search}_i1 ON ${search} (code)`,
+      `ANALYZE ${search}`,
     );
   }
   for (const name of GENERATION_TABLE_NAMES) {
@@ -212,17 +221,19 @@ export function generationIndexesDdl(dialect: Dialect, generation: number): stri
 /** DDL pointing the base-name views at generation `generation` (run inside the switch transaction). */
 export function viewsDdl(dialect: Dialect, generation: number): string {
   const statements: string[] = [];
-  const views: (GenerationTable | "name_fts")[] = [...GENERATION_TABLE_NAMES];
-  if (dialect === "sqlite") {
-    views.push("name_fts");
-  }
+  const views: (GenerationTable | "name_fts" | "org_search")[] = [...GENERATION_TABLE_NAMES];
+  views.push(dialect === "sqlite" ? "name_fts" : "org_search");
   for (const view of views) {
     if (dialect === "sqlite") {
       statements.push(`DROP VIEW IF EXISTS ${view}`);
       const columns = view === "name_fts" ? "rowid AS rowid, names_fold" : "rowid AS rowid, *";
       statements.push(`CREATE VIEW ${view} AS SELECT ${columns} FROM ${tableName(generation, view)}`);
     } else {
-      statements.push(`CREATE OR REPLACE VIEW ${view} AS SELECT * FROM ${tableName(generation, view)}`);
+      // Dropped and created (not replaced): a new generation may have more columns than the old one.
+      statements.push(
+        `DROP VIEW IF EXISTS ${view}`,
+        `CREATE VIEW ${view} AS SELECT * FROM ${tableName(generation, view)}`,
+      );
     }
   }
   return statements.join(";\n");
@@ -236,7 +247,7 @@ export function dropGenerationDdl(dialect: Dialect, generation: number): string 
           `DROP TABLE IF EXISTS ${tableName(generation, "name_fts")}`,
           `DROP TABLE IF EXISTS ${tableName(generation, "org")}_sorted`,
         ]
-      : [];
+      : [`DROP TABLE IF EXISTS ${tableName(generation, "org_search")}`];
   for (const name of GENERATION_TABLE_NAMES) {
     statements.push(`DROP TABLE IF EXISTS ${tableName(generation, name)}`);
   }
