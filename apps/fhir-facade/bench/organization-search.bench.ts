@@ -154,10 +154,10 @@ const passed = reportBench({
     "mixed p99 ms": mixed.p99,
     "mixed non-2xx": mixed.non2xx + mixed.errors,
   },
-  // What the FHIR layer costs on top of store.search (the store's own speed is the mirror's): the server CPU per
-  // request must stay within 1.25 x store.search's; the throughput ratio (which also carries the load
-  // generator's cost of parsing the larger Bundle) is stated without a target.
-  ratios: layerRatios.map((r) => ({ ...r, target: r.name.includes("CPU") ? { min: 0.8 } : {} })),
+  // What the FHIR layer costs on top of store.search (the store's own speed is the mirror's), stated without a
+  // target (the issue sets none): the server CPU per request of the facade and of store.search alone, and the
+  // throughput ratio (which also carries the load generator's cost of parsing the larger Bundle).
+  ratios: layerRatios.map((r) => ({ ...r, target: {} })),
   limits: [
     { name: "mixed searches req/s", value: mixed.rps, target: { min: 2000 } },
     { name: "mixed searches p99 ms", value: mixed.p99, target: { max: 25 } },
