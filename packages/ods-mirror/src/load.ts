@@ -28,7 +28,7 @@ export interface LoadOptions {
   readonly signal?: AbortSignal;
   /** FHIR mapping options (ods-core). */
   readonly fhir?: OdsFhirOptions;
-  /** Organisations per write transaction. Default 2,000. */
+  /** Organisations per write transaction. Default 1,000 (small batches keep a load's memory low). */
   readonly batchSize?: number;
   /** The clock, for durations. Default `performance.now`. */
   readonly now?: () => number;
@@ -131,7 +131,7 @@ export function loadOdsItems(store: MirrorStore, options: LoadItemsOptions): Pro
   return runLoad(store, { ...rest, feed: itemFeed(items, batchSize, options.fhir) });
 }
 
-function checkBatchSize(batchSize = 2000): number {
+function checkBatchSize(batchSize = 1000): number {
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000) {
     throw new MirrorError("invalid-input", "batchSize must be an integer 1..100000");
   }
