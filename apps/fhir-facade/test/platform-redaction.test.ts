@@ -104,9 +104,18 @@ describe("no secret reaches the logs", () => {
       const res = await fetch(`${base}${path}`, { headers });
       bodies.push(await res.text());
     }
+    // A configured secret the caller puts in the path reaches the per-request line (whose logger skips pino's
+    // path redaction): scrubbed by value. (The stand-in route echoes the id to its caller: only the log is checked.
+    // API keys are known only by their hashes, so a key pasted into a URL cannot be scrubbed by value.)
+    await (
+      await fetch(`${base}/fhir/Organization/${SECRETS.clientSecret}`, {
+        headers: { "x-api-key": KEYS.reader },
+      })
+    ).text();
     await new Promise((r) => setTimeout(r, 50));
     const log = lines.join("");
     expect(lines.length).toBeGreaterThan(calls.length);
+    expect(log).toContain('"path":"/fhir/Organization/[redacted]"');
     expect(log).toContain("debug dump");
     expect(log).toContain("[redacted]");
     const forbidden = [

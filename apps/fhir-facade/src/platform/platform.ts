@@ -141,6 +141,7 @@ export function createPlatform(options: PlatformOptions): Platform {
     metrics,
     readiness,
     logger,
+    requestLog: requestLogger(logger),
     now,
     isShuttingDown: () => shuttingDown,
     track: (res, delta) => {
@@ -211,6 +212,8 @@ interface HandlerDeps {
   readonly metrics: Metrics;
   readonly readiness: ReadinessCheck;
   readonly logger: Logger;
+  /** The per-request line's logger (see {@link requestLogger}). */
+  readonly requestLog: Logger;
   readonly now: () => number;
   readonly isShuttingDown: () => boolean;
   readonly track: (res: ServerResponse, delta: 1 | -1) => void;
@@ -396,6 +399,17 @@ const CACHE_STATUS: Readonly<Record<string, boolean | undefined>> = {
   MISS: false,
 };
 
+/**
+ * The logger of the one line per request. Its object is built here from fixed fields (request id, method, route,
+ * path, status, latency, client name, cache and upstream status), none of which is a secret-bearing key, so pino's
+ * path redaction could never censor anything in it and is switched off for this child: it cost about 11 µs of the
+ * 14 µs per line (measured with the facade's paths, pino 10). Every line is still scrubbed of secret values, Bearer
+ * credentials and TRUD keys by the logger's `streamWrite` hook, which children inherit.
+ */
+function requestLogger(logger: Logger): Logger {
+  return logger.child({}, { redact: [] });
+}
+
 function finish(d: HandlerDeps, req: Request, res: Response, start: number): void {
   const seconds = (performance.now() - start) / 1000;
   const locals = res.locals as PlatformLocals;
@@ -410,7 +424,7 @@ function finish(d: HandlerDeps, req: Request, res: Response, start: number): voi
     d.metrics.cacheLookups.inc({ cache: "terminology", result: cacheHit ? "hit" : "miss" });
   }
   const path = req.path;
-  d.logger.info(
+  d.requestLog.info(
     {
       reqId: locals.requestId,
       method: req.method,
