@@ -6,7 +6,7 @@
 import { Worker } from "node:worker_threads";
 import { type OdsFhirOptions, type OdsManifest, OdsError, type OdsErrorCode } from "@fhir-facade/ods-core";
 import { MirrorError, type MirrorErrorCode } from "./errors.js";
-import { type MirrorRecord, type PackedRows, packRows, recordRows } from "./record.js";
+import type { PackedRows } from "./record.js";
 
 /** Where the worker reads from. */
 export interface WorkerSource {
@@ -31,12 +31,6 @@ export type WorkerMessage =
   | {
       readonly type: "rows";
       readonly packed: PackedRows;
-      readonly maxChange: string;
-      readonly bytesRead: number;
-    }
-  | {
-      readonly type: "records";
-      readonly records: MirrorRecord[];
       readonly maxChange: string;
       readonly bytesRead: number;
     }
@@ -178,16 +172,6 @@ export async function* workerFeed(options: {
           yield {
             kind: "rows",
             packed: message.packed,
-            maxChange: message.maxChange,
-            bytesRead: message.bytesRead,
-          };
-          worker.postMessage({ type: "credit" });
-          break;
-        case "records":
-          // Validated and turned into rows here (see the worker's sendRecords).
-          yield {
-            kind: "rows",
-            packed: packRows(message.records.map(recordRows)),
             maxChange: message.maxChange,
             bytesRead: message.bytesRead,
           };

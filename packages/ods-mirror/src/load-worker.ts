@@ -12,7 +12,7 @@ import { GENERATION_TABLE_NAMES, GENERATION_TABLES } from "./db/schema.js";
 import { MirrorError } from "./errors.js";
 import { recordFromOds } from "./from-ods.js";
 import type { WorkerInput, WorkerMessage } from "./load-pool.js";
-import { type MirrorRecord, type PackedRows, packRows, type RecordRows, recordRows } from "./record.js";
+import { type PackedRows, packRows, type RecordRows, recordRows } from "./record.js";
 
 const input = workerData as WorkerInput;
 const port = parentPort;
@@ -66,55 +66,13 @@ function gatherBlobs(packed: PackedRows): ArrayBuffer {
   return buffer;
 }
 
-/** Copies the FHIR bytes of a batch of records into one buffer (transferred, not copied). */
-function gatherRecordBlobs(records: MirrorRecord[]): { records: MirrorRecord[]; buffer: ArrayBuffer } {
-  let size = 0;
-  for (const r of records) {
-    size += r.json.byteLength;
-    for (const rel of r.relationships) {
-      size += rel.json?.byteLength ?? 0;
-    }
-  }
-  const buffer = new ArrayBuffer(size);
-  const bytes = new Uint8Array(buffer);
-  let offset = 0;
-  const view = (source: Uint8Array): Uint8Array => {
-    bytes.set(source, offset);
-    const out = new Uint8Array(buffer, offset, source.byteLength);
-    offset += source.byteLength;
-    return out;
-  };
-  const out = records.map((r) => ({
-    ...r,
-    json: view(r.json),
-    relationships: r.relationships.map((rel) =>
-      rel.json === undefined ? rel : { ...rel, json: view(rel.json) },
-    ),
-  }));
-  return { records: out, buffer };
-}
-
-async function waitForCredit(): Promise<void> {
+async function send(batch: RecordRows[], maxChange: string): Promise<void> {
   while (credits <= 0) {
     await new Promise<void>((resolve) => {
       wake = resolve;
     });
   }
   credits -= 1;
-}
-
-/**
- * SQLite: records, not rows. Validation and row building (folding, hashing) then run on the main thread, whose
- * inserts would otherwise wait for this thread: the two threads' shares of the work balance.
- */
-async function sendRecords(batch: MirrorRecord[], maxChange: string): Promise<void> {
-  await waitForCredit();
-  const { records, buffer } = gatherRecordBlobs(batch);
-  post({ type: "records", records, maxChange, bytesRead }, [buffer]);
-}
-
-async function send(batch: RecordRows[], maxChange: string): Promise<void> {
-  await waitForCredit();
   const packed = packRows(batch);
   if (input.dialect === "postgres") {
     // Encoded here for COPY (binary): the main thread only forwards the bytes.
@@ -174,26 +132,17 @@ async function run(): Promise<void> {
       ? readOdsZip(input.source.path, { kinds: ["Full"], onWarning })
       : readOdsXml(counted(input.source.path), { onWarning });
   let batch: RecordRows[] = [];
-  let records: MirrorRecord[] = [];
   let maxChange = "";
   for await (const item of items) {
     if (item.kind === "manifest") {
       post({ type: "manifest", manifest: item.manifest });
     } else if (item.kind === "organisation") {
-      const record = recordFromOds(item.organisation, input.fhir);
-      const change = record.lastChangeDate ?? "";
+      const rows = recordRows(recordFromOds(item.organisation, input.fhir));
+      const change = rows.doc[3] as string;
       if (change > maxChange) {
         maxChange = change;
       }
-      if (input.dialect === "sqlite") {
-        records.push(record);
-        if (records.length >= input.batchSize) {
-          await sendRecords(records, maxChange);
-          records = [];
-        }
-        continue;
-      }
-      batch.push(recordRows(record));
+      batch.push(rows);
       if (batch.length >= input.batchSize) {
         await send(batch, maxChange);
         batch = [];
@@ -202,9 +151,6 @@ async function run(): Promise<void> {
   }
   if (batch.length > 0) {
     await send(batch, maxChange);
-  }
-  if (records.length > 0) {
-    await sendRecords(records, maxChange);
   }
   post({ type: "done", bytesRead });
 }
