@@ -112,6 +112,39 @@ describe("hostile and oversized input", () => {
     expect(reply).toContain("http://localhost/fhir/Organization/RR8");
   });
 
+  test("hostile operation bodies (bad XML, entity expansion, odd Parameters, too large) are 4xx, never 500", async () => {
+    const laughs = `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;"><!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">]><Parameters xmlns="http://hl7.org/fhir"><parameter><name value="code"/><valueCode value="&lol4;"/></parameter></Parameters>`;
+    const bodies: [string, string][] = [
+      ["application/fhir+xml", "<Parameters><parameter><name value="],
+      ["application/fhir+xml", laughs],
+      [
+        "application/fhir+xml",
+        `<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><Parameters xmlns="http://hl7.org/fhir"><parameter><name value="code"/><valueCode value="&e;"/></parameter></Parameters>`,
+      ],
+      ["application/fhir+json", '{"resourceType":"Patient"}'],
+      ["application/fhir+json", '{"resourceType":"Parameters","parameter":[{"value":1}]}'],
+      [
+        "application/fhir+json",
+        '{"resourceType":"Parameters","parameter":[{"name":"code","valueQuantity":{"value":1}}]}',
+      ],
+      ["application/fhir+json", "[]"],
+      ["application/fhir+json", "x".repeat(70_000)],
+      ["application/x-www-form-urlencoded", `system=${"%".repeat(10)}`],
+    ];
+    for (const [type, body] of bodies) {
+      const res = await fetch(`${app.base}/CodeSystem/$lookup`, {
+        method: "POST",
+        headers: { "content-type": type },
+        body,
+      });
+      const text = await res.text();
+      expect(res.status, `${type} ${body.slice(0, 60)}`).toBeGreaterThanOrEqual(400);
+      expect(res.status, `${type} ${body.slice(0, 60)}`).toBeLessThan(500);
+      expect(text).toContain("OperationOutcome");
+      expect(text).not.toContain("root:");
+    }
+  });
+
   test("property: any query string gets 200, 400, 406, 414 or 422 with an OperationOutcome or Bundle, never 500", async () => {
     await fc.assert(
       fc.asyncProperty(
