@@ -16,7 +16,7 @@
  * - One run, one process per pass: this run starts the passes alternately (bare, read+map, bare, read+map)
  *   as child processes, each doing one warm-up and then 2 measured passes; the figure is the best of the 4.
  *   Separate processes because in one process each pass pollutes the other's JIT feedback (saxes' shared
- *   code then sees two sets of handlers and stops inlining them), which slows both by 10-20 % in ways a
+ *   code then sees two sets of handlers and stops inlining them), which slows each by up to 20 % in ways a
  *   real loader process never sees; in its own process the bare pass is as fast as saxes gets.
  * - Times are CPU time of the child (user + system, all its threads, GC helpers included) around the pass
  *   only, so waiting for a busy machine's cores is not counted; wall times are reported too.
