@@ -1,4 +1,5 @@
 import { type OdsFhirOptions, type OdsOrganisation, isOdsError } from "@fhir-facade/ods-core";
+import { SqliteDatabase } from "./db/sqlite.js";
 import { MirrorError } from "./errors.js";
 import type { MirrorEventListener } from "./events.js";
 import { recordFromOds } from "./from-ods.js";
@@ -80,76 +81,82 @@ export async function syncMirror(store: MirrorStore, options: SyncOptions): Prom
   }
   const emit = options.onEvent ?? (() => undefined);
   const started = timer();
-  return store.withWriterLock(async () => {
-    const meta = await store.meta();
-    const since = meta.watermark;
-    if (since === undefined || meta.release === undefined) {
-      throw new MirrorError("empty", "the mirror has no baseline to sync from; load one first", {
-        details: { command },
-      });
-    }
-    const today = store.now();
-    const age = Math.floor((today - Date.parse(`${since}T00:00:00Z`)) / DAY);
-    const tooOld = (cause?: unknown): MirrorError =>
-      new MirrorError(
-        "watermark-too-old",
-        `the mirror's watermark ${since} is ${age} days old, outside ORD's ${windowDays}-day sync window: load a new baseline with \`${command}\``,
-        { cause, details: { watermark: since, ageDays: age, command } },
-      );
-    if (age > windowDays) {
-      throw tooOld();
-    }
-    const watermark = day(today);
-    emit({ type: "sync-started", since });
-    let codes: string[];
-    try {
-      codes = [...new Set((await options.ord.sync(since, options.signal)).codes.map((c) => c.toUpperCase()))];
-    } catch (error) {
-      if (isOdsError(error) && error.code === "ORD_NOT_ACCEPTABLE") {
-        throw tooOld(error);
+  const batched = <T>(fn: () => Promise<T>): Promise<T> =>
+    store.db instanceof SqliteDatabase ? store.db.batchWrites(fn) : fn();
+  return store.withWriterLock(() =>
+    batched(async () => {
+      const meta = await store.meta();
+      const since = meta.watermark;
+      if (since === undefined || meta.release === undefined) {
+        throw new MirrorError("empty", "the mirror has no baseline to sync from; load one first", {
+          details: { command },
+        });
       }
-      throw syncFailed(error, "ORD sync failed");
-    }
-    emit({ type: "sync-changes", changed: codes.length });
-    let upserted = 0;
-    let removed = 0;
-    let fetched = 0;
-    for (let start = 0; start < codes.length || start === 0; start += batchSize) {
-      const chunk = codes.slice(start, start + batchSize);
-      const upserts: MirrorRecord[] = [];
-      const removals: string[] = [];
-      let next = 0;
-      let failed = false;
-      const worker = async (): Promise<void> => {
-        while (next < chunk.length && !failed) {
-          const code = chunk[next] ?? "";
-          next += 1;
-          try {
-            const org = await options.ord.organisation(code, options.signal);
-            upserts.push(recordFromOds(org, options.fhir));
-          } catch (error) {
-            if (isOdsError(error) && error.code === "ORD_NOT_FOUND") {
-              removals.push(code);
-            } else {
-              failed = true;
-              throw syncFailed(error, `ORD failed while reading ${code}`);
-            }
-          }
-          fetched += 1;
+      const today = store.now();
+      const age = Math.floor((today - Date.parse(`${since}T00:00:00Z`)) / DAY);
+      const tooOld = (cause?: unknown): MirrorError =>
+        new MirrorError(
+          "watermark-too-old",
+          `the mirror's watermark ${since} is ${age} days old, outside ORD's ${windowDays}-day sync window: load a new baseline with \`${command}\``,
+          { cause, details: { watermark: since, ageDays: age, command } },
+        );
+      if (age > windowDays) {
+        throw tooOld();
+      }
+      const watermark = day(today);
+      emit({ type: "sync-started", since });
+      let codes: string[];
+      try {
+        codes = [
+          ...new Set((await options.ord.sync(since, options.signal)).codes.map((c) => c.toUpperCase())),
+        ];
+      } catch (error) {
+        if (isOdsError(error) && error.code === "ORD_NOT_ACCEPTABLE") {
+          throw tooOld(error);
         }
-      };
-      await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(chunk.length, 1)) }, worker));
-      const last = start + batchSize >= codes.length;
-      const result = await store.applyChanges({ upserts, removals, ...(last ? { watermark } : {}) });
-      upserted += result.upserted;
-      removed += result.removed;
-      emit({ type: "sync-progress", fetched, total: codes.length });
-      if (last) {
-        break;
+        throw syncFailed(error, "ORD sync failed");
       }
-    }
-    const seconds = (timer() - started) / 1000;
-    emit({ type: "sync-finished", upserted, removed, watermark, seconds });
-    return { since, watermark, changed: codes.length, upserted, removed, seconds };
-  });
+      emit({ type: "sync-changes", changed: codes.length });
+      let upserted = 0;
+      let removed = 0;
+      let fetched = 0;
+      for (let start = 0; start < codes.length || start === 0; start += batchSize) {
+        const chunk = codes.slice(start, start + batchSize);
+        const upserts: MirrorRecord[] = [];
+        const removals: string[] = [];
+        let next = 0;
+        let failed = false;
+        const worker = async (): Promise<void> => {
+          while (next < chunk.length && !failed) {
+            const code = chunk[next] ?? "";
+            next += 1;
+            try {
+              const org = await options.ord.organisation(code, options.signal);
+              upserts.push(recordFromOds(org, options.fhir));
+            } catch (error) {
+              if (isOdsError(error) && error.code === "ORD_NOT_FOUND") {
+                removals.push(code);
+              } else {
+                failed = true;
+                throw syncFailed(error, `ORD failed while reading ${code}`);
+              }
+            }
+            fetched += 1;
+          }
+        };
+        await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(chunk.length, 1)) }, worker));
+        const last = start + batchSize >= codes.length;
+        const result = await store.applyChanges({ upserts, removals, ...(last ? { watermark } : {}) });
+        upserted += result.upserted;
+        removed += result.removed;
+        emit({ type: "sync-progress", fetched, total: codes.length });
+        if (last) {
+          break;
+        }
+      }
+      const seconds = (timer() - started) / 1000;
+      emit({ type: "sync-finished", upserted, removed, watermark, seconds });
+      return { since, watermark, changed: codes.length, upserted, removed, seconds };
+    }),
+  );
 }

@@ -92,6 +92,20 @@ export class SqliteDatabase implements Database {
     return Promise.resolve();
   }
 
+  /**
+   * Many write transactions in a row (a sync): WAL checkpoints (each one syncs the file) only every 256 MB, and
+   * one passive checkpoint at the end.
+   */
+  async batchWrites<T>(fn: () => Promise<T>): Promise<T> {
+    this.connection.pragma("wal_autocheckpoint = 16384");
+    try {
+      return await fn();
+    } finally {
+      this.connection.pragma("wal_autocheckpoint = 1000");
+      this.connection.pragma("wal_checkpoint(PASSIVE)");
+    }
+  }
+
   statement(text: string): Statement {
     let statement = this.#statements.get(text);
     if (statement === undefined) {
