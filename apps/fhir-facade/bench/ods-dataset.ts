@@ -5,7 +5,7 @@ import { rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { loadOdsXmlFile, openMirror } from "@fhir-facade/ods-mirror";
+import { loadOdsXmlFile, MirrorError, openMirror } from "@fhir-facade/ods-mirror";
 import type { MirrorStore } from "@fhir-facade/ods-mirror";
 import { generateOdsFullFile } from "@fhir-facade/testkit";
 
@@ -28,13 +28,21 @@ export interface SampleOrg {
 export async function ensureDataset(log: (line: string) => void): Promise<MirrorStore> {
   mkdirSync(CACHE, { recursive: true });
   if (existsSync(DB_PATH)) {
-    const store = await openMirror({ backend: { kind: "sqlite", path: DB_PATH } });
-    const status = await store.status();
-    if (status.organisations >= ORGANISATIONS && (await answersBenchQueries(store))) {
+    const store = await openMirror({ backend: { kind: "sqlite", path: DB_PATH } }).catch((error: unknown) => {
+      if (error instanceof MirrorError && error.code === "store-outdated") {
+        return undefined; // built by an earlier table layout
+      }
+      throw error;
+    });
+    if (
+      store !== undefined &&
+      (await store.status()).organisations >= ORGANISATIONS &&
+      (await answersBenchQueries(store))
+    ) {
       return store;
     }
     log(`the cached mirror is incomplete or from an older mirror schema: rebuilding it`);
-    await store.close();
+    await store?.close();
     await rm(DB_PATH, { force: true });
   }
   if (!existsSync(XML_PATH)) {

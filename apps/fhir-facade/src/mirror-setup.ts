@@ -39,9 +39,12 @@ export function mirrorBackend(config: Config): MirrorBackendOptions {
   return { kind: "sqlite", path: mirror.sqlitePath };
 }
 
-/** Opens the configured mirror (creating it when missing). */
-export function openConfiguredMirror(config: Config): Promise<MirrorStore> {
-  return openMirror({ backend: mirrorBackend(config) });
+/**
+ * Opens the configured mirror (creating it when missing). `forLoad`: also a mirror built by an earlier table
+ * layout, which only a load can bring up to date (refused otherwise with `store-outdated`).
+ */
+export function openConfiguredMirror(config: Config, forLoad = false): Promise<MirrorStore> {
+  return openMirror({ backend: mirrorBackend(config), allowOutdatedSchema: forLoad });
 }
 
 /** The ORD client (rate-limited to ORD's 5 requests/s by ods-core). */

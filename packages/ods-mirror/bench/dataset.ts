@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateOdsFullFile } from "@fhir-facade/testkit";
 import { loadOdsXmlFile } from "../src/load.js";
+import { MirrorError } from "../src/errors.js";
 import { type MirrorBackendOptions, type MirrorStore, openMirror } from "../src/store.js";
 
 export const BENCH_DIR = join(tmpdir(), "fhir-facade-bench");
@@ -42,8 +43,20 @@ export function backendOptions(kind: "sqlite" | "postgres", name: string): Mirro
 /** A mirror holding the 300k file (loaded once, then reused). */
 export async function loadedStore(kind: "sqlite" | "postgres"): Promise<MirrorStore> {
   const path = await fullFile();
-  const store = await openMirror({ backend: backendOptions(kind, MIRROR_NAME) });
-  if ((await store.status()).release !== RELEASE) {
+  const backend = backendOptions(kind, MIRROR_NAME);
+  let store: MirrorStore;
+  let outdated = false;
+  try {
+    store = await openMirror({ backend });
+  } catch (error) {
+    if (!(error instanceof MirrorError && error.code === "store-outdated")) {
+      throw error;
+    }
+    // Built by an earlier table layout: reload it.
+    outdated = true;
+    store = await openMirror({ backend, allowOutdatedSchema: true });
+  }
+  if (outdated || (await store.status()).release !== RELEASE) {
     await loadOdsXmlFile(store, { path, release: RELEASE });
   }
   return store;

@@ -16,6 +16,7 @@ export type MirrorErrorCode =
   | "invalid-file"
   | "store-unavailable"
   | "store-corrupt"
+  | "store-outdated"
   | "watermark-too-old"
   | "sync-failed"
   | "sync-in-progress"

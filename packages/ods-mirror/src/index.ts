@@ -9,6 +9,7 @@
  * const hit = await store.read("RR8"); // { kind: "found", json: <bytes>, versionId, lastChangeDate }
  */
 export { MirrorError } from "./errors.js";
+export { MIRROR_SCHEMA_VERSION } from "./db/schema.js";
 export type { MirrorErrorCode } from "./errors.js";
 export type {
   AddressPart,

@@ -7,6 +7,7 @@ import {
   GENERATION_TABLES,
   generationIndexesDdl,
   generationTablesDdl,
+  MIRROR_SCHEMA_VERSION,
   ROWID_GAP,
   tableName,
   viewsDdl,
@@ -54,6 +55,12 @@ export interface OpenMirrorOptions {
   readonly backend: MirrorBackendOptions;
   /** The clock (status age, tombstone times, `ap` dates). Default `() => new Date()`. */
   readonly clock?: () => Date;
+  /**
+   * Open a store whose active generation was built by an earlier version of this package (see
+   * {@link MIRROR_SCHEMA_VERSION}), only to load a new generation into it: its searches and syncs would fail.
+   * Without it such a store is refused with `store-outdated`.
+   */
+  readonly allowOutdatedSchema?: boolean;
 }
 
 /** One problem found by {@link MirrorStore.checkIntegrity}. */
@@ -97,6 +104,7 @@ const META_KEYS = [
   "watermark",
   "last_sync_at",
   "code_order",
+  "schema_version",
 ] as const;
 /** A key of the mirror's meta table. */
 export type MetaKey = (typeof META_KEYS)[number];
@@ -937,6 +945,7 @@ export class GenerationWriter {
       await store.setMeta(
         {
           active_generation: String(this.id),
+          schema_version: MIRROR_SCHEMA_VERSION,
           release: this.#release,
           loaded_at: now,
           code_order: db.dialect === "sqlite" ? "1" : "0",
@@ -992,6 +1001,9 @@ export async function openMirror(options: OpenMirrorOptions): Promise<MirrorStor
   }
   try {
     await initialise(db, clock);
+    if (options.allowOutdatedSchema !== true) {
+      await refuseOutdated(db);
+    }
   } catch (error) {
     await db.close().catch(() => undefined);
     throw error instanceof MirrorError
@@ -999,6 +1011,21 @@ export async function openMirror(options: OpenMirrorOptions): Promise<MirrorStor
       : new MirrorError("store-unavailable", "cannot initialise the mirror", { cause: error });
   }
   return new MirrorStore(db, clock);
+}
+
+/** Throws `store-outdated` when the active generation was built with another table layout. */
+async function refuseOutdated(db: Database): Promise<void> {
+  const rows = await db.all<{ value: string }>(
+    sql`SELECT value FROM mirror_meta WHERE key = 'schema_version'`,
+  );
+  const found = rows[0]?.value;
+  if (found !== MIRROR_SCHEMA_VERSION) {
+    throw new MirrorError(
+      "store-outdated",
+      `the mirror was built by an earlier version (table layout ${found ?? "1"}, this version reads ${MIRROR_SCHEMA_VERSION}): reload it with \`mirror load --force\` (from the full file or --trud), or delete it to start again from the baseline`,
+      { details: { command: "mirror load --force", found: found ?? "1", expected: MIRROR_SCHEMA_VERSION } },
+    );
+  }
 }
 
 async function initialise(db: Database, clock: () => Date): Promise<void> {
@@ -1067,6 +1094,9 @@ class MirrorStoreBootstrap {
         sql`INSERT INTO mirror_generation (id, state, release, source, started_at, finished_at, org_count) VALUES (0, 'active', NULL, 'empty', ${now}, ${now}, 0)`,
       );
       await tx.run(sql`INSERT INTO mirror_meta (key, value) VALUES ('active_generation', '0')`);
+      await tx.run(
+        sql`INSERT INTO mirror_meta (key, value) VALUES ('schema_version', ${MIRROR_SCHEMA_VERSION})`,
+      );
     });
   }
 }

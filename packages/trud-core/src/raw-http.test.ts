@@ -1,10 +1,7 @@
-import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import type { Server, Socket } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createServer as createTlsServer } from "node:tls";
 
 import { FAKE_TRUD_API_KEY, FakeTrud } from "@fhir-facade/testkit";
@@ -219,25 +216,10 @@ describe("broken answers fail with a clear error, never a crash", () => {
 });
 
 describe("TLS", () => {
-  let dir: string;
-  let cert: string;
-  let key: string;
-
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), "trud-tls-"));
-    execFileSync(
-      "openssl",
-      ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1"]
-        .concat(["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"])
-        .concat(["-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")]),
-      { stdio: "ignore" },
-    );
-    cert = readFileSync(join(dir, "cert.pem"), "utf8");
-    key = readFileSync(join(dir, "key.pem"), "utf8");
-  });
-  afterEach(() => {
-    rmSync(dir, { recursive: true, force: true });
-  });
+  // A throwaway self-signed certificate for 127.0.0.1, checked in (test/fixtures/README.md): no openssl needed.
+  const fixtures = new URL("../test/fixtures/", import.meta.url);
+  const cert = readFileSync(new URL("tls-127.0.0.1.cert.pem", fixtures), "utf8");
+  const key = readFileSync(new URL("tls-127.0.0.1.key.pem", fixtures), "utf8");
 
   const payload = Buffer.alloc(3_000_000, "trud");
 

@@ -101,6 +101,20 @@ describe("mirror command", () => {
     });
   });
 
+  test("a mirror built by an earlier table layout: status refuses with the fix, load --force brings it up to date", async () => {
+    const store = await openMirror({
+      backend: mirrorBackend(loadConfig({ FACADE_DATA_DIR: dir }, { cwd: dir })),
+    });
+    await store.setMeta({ schema_version: "1" });
+    await store.close();
+    const refused = await run(["status"]);
+    expect(refused.code).toBe(MIRROR_EXIT.failure);
+    expect(refused.err).toContain("mirror load --force");
+    const reloaded = await run(["load", "--file", SAMPLE_ODS_XML, "--force", "--json"]);
+    expect(reloaded.code).toBe(MIRROR_EXIT.ok);
+    expect((await run(["status"])).code).toBe(MIRROR_EXIT.ok);
+  });
+
   test("usage errors exit 64", async () => {
     for (const argv of [
       [],

@@ -31,7 +31,7 @@ export interface MirrorCliOptions {
   readonly config: Config;
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
-  readonly openStore?: (config: Config) => Promise<MirrorStore>;
+  readonly openStore?: (config: Config, forLoad: boolean) => Promise<MirrorStore>;
   readonly ord?: OrdSource;
   readonly trud?: TrudSource;
 }
@@ -102,6 +102,7 @@ function exitCodeOf(error: unknown): number {
     case "watermark-too-old":
     case "empty":
     case "store-corrupt":
+    case "store-outdated":
       return MIRROR_EXIT.failure;
   }
 }
@@ -139,7 +140,7 @@ export async function runMirrorCli(argv: readonly string[], options: MirrorCliOp
   };
   let store: MirrorStore | undefined;
   try {
-    store = await (options.openStore ?? openConfiguredMirror)(config);
+    store = await (options.openStore ?? openConfiguredMirror)(config, command === "load");
     switch (command) {
       case "status": {
         const status = await store.status();

@@ -24,6 +24,13 @@ const c = (name: string, type: ColumnType, nullable = false): ColumnDef & { null
 });
 
 /** The per-generation tables. */
+/**
+ * The version of the generation tables' layout. Raise it whenever a change to the tables, indexes or views means
+ * a generation built by earlier code can no longer be read; such a store must be reloaded (`mirror load --force`).
+ * Stored in `mirror_meta.schema_version` when a generation is switched in; a store without it predates versioning.
+ */
+export const MIRROR_SCHEMA_VERSION = "2";
+
 export const GENERATION_TABLES = {
   org: {
     columns: [
