@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 
+import { fixturePath } from "@fhir-facade/testkit";
 import { Fhir } from "fhir";
 
 import { MemoryOdsRepository } from "../src/fhir/memory-repository.js";
@@ -10,10 +11,7 @@ const EXT_DATE = "https://fhir.nhs.uk/England/StructureDefinition/Extension-Engl
 
 /** The NHS England IG example G81086 (a GP practice), converted from its published XML with FHIR.js. */
 export function g81086(): fhir4.Organization {
-  const xml = readFileSync(
-    "/work/shared/reference/fhir-ods/simplifier-backup/NHSEnglandProgrammeImplementationGuides/backup/examples/ODS-Organization-G81086-Example.xml",
-    "utf8",
-  );
+  const xml = readFileSync(fixturePath("fhir-ods/ig-examples/ODS-Organization-G81086-Example.xml"), "utf8");
   const org = new Fhir().xmlToObj(xml) as fhir4.Organization;
   return { ...org, id: "G81086" };
 }

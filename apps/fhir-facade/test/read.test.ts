@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 
+import { fixturePath } from "@fhir-facade/testkit";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
 import { loadConfig } from "../src/config.js";
@@ -313,7 +314,7 @@ describe("XML", () => {
     const { MemoryOdsRepository } = await import("../src/fhir/memory-repository.js");
     const repo = new MemoryOdsRepository();
     const json = JSON.parse(
-      readFileSync("/work/shared/reference/fhir/fhir-test-cases-r4/organization-1.json", "utf8"),
+      readFileSync(fixturePath("fhir/organization-1.json"), "utf8"),
     ) as fhir4.Organization;
     repo.put(json);
     const other = await startApp({ ods: repo });

@@ -144,13 +144,7 @@ describe("OrganizationAffiliation golden tests", () => {
     const org = parseOrdOrganisation(E8J091);
     const resource = toFhirAffiliation(org, org.relationships[0]!);
     const expected = JSON.parse(
-      readFileSync(
-        join(
-          FHIR_ODS,
-          "simplifier-backup/NHSEnglandProgrammeImplementationGuides/backup/ODS-OrganizationAffiliation-364347-Example.json",
-        ),
-        "utf8",
-      ),
+      readFileSync(join(IG_EXAMPLES, "ODS-OrganizationAffiliation-364347-Example.json"), "utf8"),
     );
     const { identifier, ...rest } = resource;
     expect(identifier).toEqual([{ system: ODS_FHIR.csRelationshipInstance, value: "364347" }]);

@@ -1,22 +1,21 @@
 /**
- * Test fixtures: the real ORD records and NHS England examples under ../shared/reference/, and a writer of
+ * Test fixtures: the real ORD records and NHS England examples (copies in the testkit's fixtures), and a writer of
  * ODS XML documents built from the real XML header template plus organisations rendered from real ORD JSON
  * (the ORD JSON is a mechanical rendering of the XML model, upstream-ods.md §3).
  */
 import { readdirSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 
-const here = dirname(fileURLToPath(import.meta.url));
-/** `/work/shared/reference` (the repository's sibling `shared/reference`). */
-export const REFERENCE = resolve(here, "../../../../shared/reference");
-export const ORD_DIR = join(REFERENCE, "ods/nhs-uec-analytics");
-export const HEADER_TEMPLATE = join(REFERENCE, "ods/darnster-apisync/HeaderCodeSystems.txt");
-export const FHIR_ODS = join(REFERENCE, "fhir-ods");
-export const IG_EXAMPLES = join(
-  FHIR_ODS,
-  "simplifier-backup/NHSEnglandProgrammeImplementationGuides/backup/examples",
-);
+import { fixturePath } from "@fhir-facade/testkit";
+
+/**
+ * The reference data the tests need, copied into the testkit's fixtures (with their provenance in its
+ * `SOURCES.md` files), so that the tests run from any clone.
+ */
+export const ORD_DIR = fixturePath("ods/ord");
+export const HEADER_TEMPLATE = fixturePath("ods/xml/HeaderCodeSystems.txt");
+export const FHIR_ODS = fixturePath("fhir-ods");
+export const IG_EXAMPLES = fixturePath("fhir-ods/ig-examples");
 
 /** Every real ORD organisation record: code → parsed JSON body. */
 export function ordRecords(): Map<string, Record<string, unknown>> {

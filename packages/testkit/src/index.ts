@@ -7,6 +7,7 @@ export type { FakeHandler, FakeRequest, FakeResponse, RecordedRequest } from "./
 export { FaultInjector } from "./http/faults.js";
 export type { Fault, FaultRule } from "./http/faults.js";
 export { meetsTarget, reportBench } from "./bench-report.js";
+export { fixturePath } from "./ord/fixture-path.js";
 export { feedSecretGuard, registerTestSecret, registeredTestSecrets, TEST_SECRETS_KEY } from "./secrets.js";
 export type { BenchRatio, BenchReport } from "./bench-report.js";
 export { FAKE_TRUD_API_KEY, FAKE_TRUD_DISABLED_KEY, FakeTrud } from "./trud/fake-trud.js";
