@@ -140,6 +140,14 @@ describe("the FHIR API over the ODS mirror", () => {
     expect(bundle.total).toBeGreaterThan(0);
     const id = bundle.entry?.[0]?.resource.id ?? "";
     expect((await getJson(`${app.base}/OrganizationAffiliation/${id}`)).status).toBe(200);
+    // Last-Modified is the source organisation's last change date, never a made-up one.
+    const res = await fetch(`${app.base}/OrganizationAffiliation/${id}`);
+    const affiliation = (await res.json()) as fhir4.OrganizationAffiliation;
+    const source = (affiliation.organization?.reference ?? "").split("/").pop() ?? "";
+    const org = await fetch(`${app.base}/Organization/${source}`);
+    expect(org.status).toBe(200);
+    expect(res.headers.get("last-modified")).toBe(org.headers.get("last-modified"));
+    expect(Date.parse(res.headers.get("last-modified") ?? "")).toBeGreaterThan(Date.parse("2000-01-01"));
   });
 
   test("$lookup of an organisation code from the mirror", async () => {

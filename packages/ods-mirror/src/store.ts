@@ -392,14 +392,27 @@ export class MirrorStore implements MirrorReader {
   }
 
   async readAffiliation(id: string): Promise<ReadResult> {
-    const rows = await this.db.all<{ id: string; json: Uint8Array | null; version: string }>(
-      sql`SELECT id, json, version FROM org_rel WHERE id = ${id} AND json IS NOT NULL`,
+    // A relationship is part of its source organisation's record: it changes when that record does, so the
+    // organisation's last change date is the affiliation's.
+    const rows = await this.db.all<{
+      id: string;
+      json: Uint8Array | null;
+      version: string;
+      last_change: string | null;
+    }>(
+      sql`SELECT r.id, r.json, r.version, o.last_change FROM org_rel r LEFT JOIN org o ON o.code = r.source WHERE r.id = ${id} AND r.json IS NOT NULL`,
     );
     const row = rows[0];
     if (row?.json == null) {
       return { kind: "not-found", id };
     }
-    return { kind: "found", id: row.id, json: row.json, versionId: row.version, lastChangeDate: undefined };
+    return {
+      kind: "found",
+      id: row.id,
+      json: row.json,
+      versionId: row.version,
+      lastChangeDate: row.last_change ?? undefined,
+    };
   }
 
   async searchAffiliations(query: AffiliationSearch): Promise<SearchPage> {

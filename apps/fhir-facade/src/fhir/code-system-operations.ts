@@ -63,7 +63,9 @@ async function lookupOrganisation(input: OperationInput, code: string): Promise<
     { name: "display", valueString: name },
     { name: "name", valueString: ODS_ORGANIZATION_CODE.title ?? "ODS Organisation" },
     { name: "system", valueUri: ODS_ORGANIZATION_CODE_SYSTEM },
-    { name: "version", valueString: read.resource.lastUpdated.slice(0, 10) },
+    ...(read.resource.lastUpdated === ""
+      ? []
+      : [{ name: "version", valueString: read.resource.lastUpdated.slice(0, 10) }]),
     {
       name: "designation",
       part: [

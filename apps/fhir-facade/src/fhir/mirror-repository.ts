@@ -278,8 +278,9 @@ function sortKeys(sort: readonly SortKey[]): MirrorSortKey[] {
   });
 }
 
+/** The instant of a change date; "" when the store knows none (no `Last-Modified` is sent then, never a made-up one). */
 function lastUpdatedOf(date: string | undefined): string {
-  return date === undefined ? "1970-01-01T00:00:00Z" : `${date}T00:00:00Z`;
+  return date === undefined ? "" : `${date}T00:00:00Z`;
 }
 
 function toStored(type: StoredType, r: MirrorStoredResource): StoredResource {
