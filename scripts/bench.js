@@ -9,7 +9,12 @@ import { join, dirname, basename } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const wanted = process.argv.slice(2);
+// `pnpm bench [name...] [--option value...]`: names first; everything from the first `--option` on is passed
+// to each selected benchmark (for example `pnpm bench soak --duration 60`).
+const args = process.argv.slice(2);
+const firstOption = args.findIndex((a) => a.startsWith("-") && a !== "--list");
+const wanted = firstOption === -1 ? args : args.slice(0, firstOption);
+const passThrough = firstOption === -1 ? [] : args.slice(firstOption).filter((a) => a !== "--");
 
 /** @type {{ name: string, file: string, cwd: string }[]} */
 const benches = [];
@@ -46,7 +51,7 @@ if (unknown.length > 0) {
 const tsx = join(root, "node_modules", ".bin", "tsx");
 let failed = 0;
 for (const bench of selected) {
-  const result = spawnSync(tsx, ["--conditions=@fhir-facade/source", bench.file], {
+  const result = spawnSync(tsx, ["--conditions=@fhir-facade/source", bench.file, ...passThrough], {
     cwd: bench.cwd,
     stdio: "inherit",
     env: { ...process.env, NODE_ENV: "production" },
