@@ -3,8 +3,7 @@
  * Targets: >= 50,000 organisations/s on one core; < 1.5 x the time of a bare saxes pass over the same file
  * (same parser, measured in this run); peak RSS < 300 MB.
  *
- * Run: `pnpm bench ods-read-map` (300,000). Another size, for a quick try (`pnpm bench` passes no options):
- * `NODE_ENV=production npx tsx --conditions=@fhir-facade/source bench/ods-read-map.bench.ts --orgs 50000`
+ * Run: `pnpm bench ods-read-map` (300,000). Another size, for a quick try: `pnpm bench ods-read-map --orgs 50000`.
  * from packages/ods-core.
  *
  * How it compares (the honesty rules):
