@@ -48,7 +48,7 @@ describe("memory cache", () => {
     expect(g.gateway.stats.cacheHits).toBe(1);
   });
 
-  test("GET and POST forms (query, form, JSON or XML Parameters in any order) share one entry", async () => {
+  test("GET and POST forms (query, form, JSON Parameters in any order) share one entry; XML bodies are keyed by their bytes", async () => {
     const g = await harness();
     await g.get(`CodeSystem/$lookup?system=${encodeURIComponent(SIMPLE)}&code=code1`);
     const form = await g.post(
@@ -69,6 +69,8 @@ describe("memory cache", () => {
       "application/fhir+json",
     );
     expect(json.headers.get("x-cache")).toBe("HIT");
+    // FHIR.js reads XML leniently (a foreign namespace, unknown elements, a repeated value): pairs read from it
+    // could name another call than the bytes upstream receives, so an XML body never meets another form.
     const xmlBody = await g.post(
       "CodeSystem/$lookup",
       `<Parameters xmlns="http://hl7.org/fhir"><parameter><name value="system"/><valueUri value="${SIMPLE}"/></parameter>` +
@@ -76,11 +78,22 @@ describe("memory cache", () => {
       "application/fhir+xml",
     );
     expect(xmlBody.status).toBe(200);
-    expect(xmlBody.headers.get("x-cache")).toBe("HIT");
-    // A malformed XML body is not read as parameters: keyed by its bytes, so it cannot meet another form.
-    const malformed = await g.post("CodeSystem/$lookup", "<Parameters xmlns=", "application/fhir+xml");
-    expect(malformed.headers.get("x-cache")).not.toBe("HIT");
-    expect(upstreamCount(g)).toBe(2);
+    expect(xmlBody.headers.get("x-cache")).not.toBe("HIT");
+    const foreign = await g.post(
+      "CodeSystem/$lookup",
+      `<Parameters xmlns="urn:evil"><parameter><name value="system"/><valueUri value="${SIMPLE}"/></parameter>` +
+        `<parameter><name value="code"/><valueCode value="nope"/><valueCode value="code1"/></parameter></Parameters>`,
+      "application/fhir+xml",
+    );
+    expect(foreign.headers.get("x-cache")).not.toBe("HIT");
+    // A JSON body nested deeply enough to exhaust the stack when canonicalised is keyed by its bytes, not a 500.
+    const deep = await g.post(
+      "CodeSystem/$lookup",
+      `{"resourceType":"Parameters","parameter":[{"name":"x","part":${"[".repeat(100_000)}${"]".repeat(100_000)}}]}`,
+      "application/fhir+json",
+    );
+    expect(deep.status).not.toBe(500);
+    expect(upstreamCount(g)).toBe(4);
     // Accept and Accept-Language are part of the key.
     const xml = await g.get(`CodeSystem/$lookup?system=${encodeURIComponent(SIMPLE)}&code=code1`, {
       accept: "application/fhir+xml",
@@ -90,7 +103,7 @@ describe("memory cache", () => {
       "accept-language": "de",
     });
     expect(de.headers.get("x-cache")).toBe("MISS");
-    expect(upstreamCount(g)).toBe(4);
+    expect(upstreamCount(g)).toBe(6);
   });
 
   test("after the TTL the entry is revalidated with If-None-Match (304 upstream) and served again", async () => {

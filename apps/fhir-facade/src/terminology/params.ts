@@ -1,7 +1,5 @@
 import { createHash } from "node:crypto";
 
-import { fromXml } from "../http/serialise.js";
-
 /** Operation or search parameters as (name, value) pairs. */
 export type ParamPairs = readonly (readonly [string, string])[];
 
@@ -31,9 +29,8 @@ export function bodyKind(contentType: string | undefined): BodyKind | undefined 
 /**
  * Reads the parameters of a request in one form whatever way they were sent: query string, form body, or a
  * JSON `Parameters` resource (primitive `value[x]` as text; complex values, `part` and `resource` as canonical
- * JSON). An XML `Parameters` body is read through FHIR.js into the same JSON shape, so every form of one call
- * gives the same pairs. Returns `undefined` when the body cannot be read this way (malformed JSON or XML, not a
- * Parameters resource): such requests are keyed by a hash of their bytes instead and never share an entry.
+ * JSON). Returns `undefined` when the body cannot be read this way (XML, malformed JSON, not a Parameters
+ * resource, nesting too deep): such requests are keyed by a hash of their bytes instead and never share an entry.
  */
 export function readParams(query: string, body?: { kind: BodyKind; bytes: Buffer }): ParamPairs | undefined {
   const pairs: [string, string][] = [...new URLSearchParams(query)];
@@ -44,13 +41,22 @@ export function readParams(query: string, body?: { kind: BodyKind; bytes: Buffer
     pairs.push(...new URLSearchParams(body.bytes.toString("utf8")));
     return pairs;
   }
-  let doc: unknown;
-  try {
-    const text = body.bytes.toString("utf8");
-    doc = body.kind === "xml" ? fromXml(text) : JSON.parse(text);
-  } catch {
+  if (body.kind === "xml") {
+    // Keyed by its bytes: FHIR.js reads XML leniently (unknown elements and a foreign namespace are dropped, a
+    // repeated value keeps the last), so pairs read from it could describe another request than the one the
+    // upstream receives, and one caller's answer would be served for another's call.
     return undefined;
   }
+  try {
+    return readJsonParameters(body.bytes, pairs);
+  } catch {
+    // Malformed JSON, or nesting deep enough to exhaust the stack in stableJson: keyed by the bytes instead.
+    return undefined;
+  }
+}
+
+function readJsonParameters(bytes: Buffer, pairs: [string, string][]): ParamPairs | undefined {
+  const doc: unknown = JSON.parse(bytes.toString("utf8"));
   if (!isRecord(doc) || doc.resourceType !== "Parameters") {
     return undefined;
   }
