@@ -126,6 +126,9 @@ describe("the FHIR API over the ODS mirror", () => {
     expect(rev.entry?.filter((e) => e.search.mode === "match").map((e) => e.resource.id)).toEqual([parentId]);
     expect(included.map((e) => e.resource.id)).toContain(child?.id);
     expect(included.every((e) => e.resource.partOf?.reference?.endsWith(`/${parentId}`))).toBe(true);
+    // A page of more organisations than one search condition may carry (100): the includes go in batches.
+    const wide = await search("Organization?_count=250&_revinclude=Organization:partof");
+    expect(wide.entry?.filter((e) => e.search.mode === "match")).toHaveLength(250);
     const inc = await search(`Organization?_id=${child?.id ?? ""}&_include=Organization:partof`);
     expect(inc.entry?.filter((e) => e.search.mode === "include").map((e) => e.resource.id)).toEqual([
       parentId,

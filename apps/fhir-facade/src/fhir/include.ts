@@ -10,6 +10,9 @@ export interface IncludeLimits {
   readonly maxIncluded: number;
 }
 
+/** The most values one search condition may carry (the search parser's and the mirror's limit). */
+const MAX_OR_VALUES = 100;
+
 export const DEFAULT_INCLUDE_LIMITS: IncludeLimits = { maxDepth: 5, maxIncluded: 1000 };
 
 /** The included resources and whether a limit cut them short. */
@@ -98,29 +101,38 @@ export async function resolveIncludes(options: {
       if (ids.length === 0 || directive.sourceType === "CodeSystem") {
         continue;
       }
-      const condition: SearchCondition = {
-        kind: "values",
-        param: directive.param,
-        type: "reference",
-        negate: false,
-        values: ids.map((id) => ({ kind: "reference", type: "Organization", id })),
-      };
-      // Ask for exactly the room left: `hasMore` says whether anything was cut (and a store may cap a page at
-      // the FHIR layer's own maximum, 1,000, so never ask for more than maxIncluded).
-      const room = limits.maxIncluded - included.length;
-      const page = await repository.search({
-        resourceType: directive.sourceType satisfies StoredType,
-        conditions: [condition],
-        sort: [{ param: "_id", descending: false }],
-        offset: 0,
-        count: Math.max(room, 1),
-        total: false,
-      });
-      if (page.hasMore) {
-        truncated = true;
-      }
-      for (const resource of page.resources) {
-        add(resource, fresh);
+      // In batches: a search condition holds at most MAX_OR_VALUES values (the mirror refuses more).
+      for (let at = 0; at < ids.length && !truncated; at += MAX_OR_VALUES) {
+        const condition: SearchCondition = {
+          kind: "values",
+          param: directive.param,
+          type: "reference",
+          negate: false,
+          values: ids
+            .slice(at, at + MAX_OR_VALUES)
+            .map((id) => ({ kind: "reference", type: "Organization", id })),
+        };
+        // Ask for exactly the room left: `hasMore` says whether anything was cut (and a store may cap a page at
+        // the FHIR layer's own maximum, 1,000, so never ask for more than maxIncluded).
+        const room = limits.maxIncluded - included.length;
+        if (room <= 0) {
+          truncated = true;
+          break;
+        }
+        const page = await repository.search({
+          resourceType: directive.sourceType satisfies StoredType,
+          conditions: [condition],
+          sort: [{ param: "_id", descending: false }],
+          offset: 0,
+          count: room,
+          total: false,
+        });
+        if (page.hasMore) {
+          truncated = true;
+        }
+        for (const resource of page.resources) {
+          add(resource, fresh);
+        }
       }
     }
     sources = fresh;
