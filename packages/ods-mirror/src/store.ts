@@ -865,6 +865,14 @@ async function insertOrgsInCodeOrder(
       } else {
         rowid = ROWID_GAP;
       }
+      // Once a fallback row sits out of code order, a midpoint or gap can land on an id already taken: then
+      // let SQLite choose (the table is no longer in code order, which the caller records).
+      if (
+        rowid !== null &&
+        (await tx.all<{ one: number }>(sql`SELECT 1 AS one FROM ${org} WHERE rowid = ${rowid}`)).length > 0
+      ) {
+        rowid = null;
+      }
       if (rowid === null) {
         ordered = false;
       }
