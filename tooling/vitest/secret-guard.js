@@ -136,6 +136,10 @@ patchConsole(state);
 afterAll(() => {
   const secrets = /** @type {Set<string> | undefined} */ (holder[SECRETS_KEY]);
   const findings = findSecrets(state.text(), secrets ?? []);
+  if (state.truncated) {
+    // Never a silent pass: what was not kept could not be scanned.
+    findings.push({ kind: "output over the guard's 64 MiB capture (not scanned)", line: "" });
+  }
   state.clear();
   if (findings.length > 0) {
     const lines = findings.map((f) => `  - ${f.kind}: ${f.line}`).join("\n");

@@ -10,6 +10,7 @@
 
 const SHAPES = /** @type {const} */ ([
   ["PEM private key", /-----BEGIN (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----/g],
+  ["HTTP Basic credentials", /\bBasic [A-Za-z0-9+/]{12,}={0,2}/g],
   ["signed JWT", /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}/g],
 ]);
 
@@ -39,7 +40,15 @@ export function findSecrets(text, secrets) {
   const findings = [];
   for (const secret of secrets) {
     if (secret.length < 8) continue;
-    const forms = new Set([secret, JSON.stringify(secret).slice(1, -1)]);
+    // Plain, JSON-escaped, percent-encoded (a query string, a form body) and base64 (a Basic header of the
+    // secret alone; `id:secret` is caught through the secret's own base64 only when aligned, so Basic credentials
+    // are also matched by the header shape below).
+    const forms = new Set([
+      secret,
+      JSON.stringify(secret).slice(1, -1),
+      encodeURIComponent(secret),
+      Buffer.from(secret, "utf8").toString("base64"),
+    ]);
     // A PEM key is recognisable by any one of its base64 lines, however the rest was wrapped or escaped.
     for (const line of secret.split("\n")) {
       if (/^[A-Za-z0-9+/=]{40,}$/.test(line)) forms.add(line);

@@ -64,6 +64,15 @@ describe("findSecrets (the scan behind the suite-wide log check)", () => {
     expect(findSecrets(JSON.stringify({ password: quoted }), [quoted])).toHaveLength(1);
   });
 
+  test("finds a secret percent-encoded, in base64, and HTTP Basic credentials", () => {
+    const odd = "s3cr+t/with spaces&=";
+    expect(findSecrets(`POST body client_secret=${encodeURIComponent(odd)}`, [odd])).toHaveLength(1);
+    expect(findSecrets(`x ${Buffer.from(odd).toString("base64")} y`, [odd])).toHaveLength(1);
+    const basic = `authorization: Basic ${Buffer.from(`facade:${odd}`).toString("base64")}`;
+    expect(findSecrets(basic, []).map((f) => f.kind)).toEqual(["HTTP Basic credentials"]);
+    expect(findSecrets('www-authenticate: Basic realm="fhir"', [])).toEqual([]);
+  });
+
   test("finds a PEM private key by any of its base64 lines, and the PEM header itself", () => {
     const pem = generateKeyPairSync("rsa", { modulusLength: 1024 })
       .privateKey.export({ type: "pkcs8", format: "pem" })
