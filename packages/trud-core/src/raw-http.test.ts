@@ -160,6 +160,11 @@ describe("broken answers fail with a clear error, never a crash", () => {
       "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n",
       /transfer-encoding/,
     ],
+    [
+      "a content coding before chunked",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+      /transfer-encoding/,
+    ],
     ["a malformed header line", "HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", /header line/],
     ["headers beyond 64 KiB", `HTTP/1.1 200 OK\r\nX-Big: ${"a".repeat(70_000)}\r\n\r\n`, /too large/],
     ["a close before any answer", "", /before the response headers/],

@@ -482,7 +482,9 @@ function bodyMode(status: number, headers: ReadonlyMap<string, string>, method: 
   }
   const coding = headers.get("transfer-encoding");
   if (coding !== undefined) {
-    if (!/(?:^|,)\s*chunked\s*$/i.test(coding)) {
+    // Only plain chunked framing: a content coding before it (`gzip, chunked`) would hand compressed bytes to
+    // the hash as if they were the file (nothing asks for one).
+    if (!/^\s*chunked\s*$/i.test(coding)) {
       throw new Error(`unsupported transfer-encoding ${JSON.stringify(coding.slice(0, 40))}`);
     }
     return { kind: "chunked" };
