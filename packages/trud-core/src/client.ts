@@ -163,6 +163,7 @@ export class TrudClient {
         throw readFailure(error, opened.controller.signal, display, this.#key);
       } finally {
         opened.done();
+        opened.release();
       }
     });
     let json: unknown;
@@ -222,6 +223,7 @@ export class TrudClient {
         throw readFailure(error, opened.controller.signal, redactedUrl, this.#key);
       } finally {
         opened.done();
+        opened.release();
       }
     });
   }

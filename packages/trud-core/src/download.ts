@@ -152,65 +152,73 @@ export async function downloadArchive(options: DownloadArchiveOptions): Promise<
           attempt,
         });
         opened.done();
-        const { response } = opened;
-        if (response.status === 416) {
-          await cancelBody(response);
-          const total = /^bytes \*\/(\d+)$/.exec(response.headers.get("content-range") ?? "")?.[1];
-          if (total !== undefined && Number(total) !== expected) {
+        try {
+          const { response } = opened;
+          if (response.status === 416) {
+            await cancelBody(response);
+            const total = /^bytes \*\/(\d+)$/.exec(response.headers.get("content-range") ?? "")?.[1];
+            if (total !== undefined && Number(total) !== expected) {
+              throw new TrudError(
+                "size-mismatch",
+                `${display} holds ${total} bytes but TRUD's list says ${expected}; refusing it`,
+              );
+            }
+            await reset("range-unsatisfiable");
+            throw retryable(
+              new TrudError("http-error", `range not satisfiable for ${display}`, { status: 416 }),
+            );
+          }
+          if (response.status === 206) {
+            const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(response.headers.get("content-range") ?? "");
+            if (range?.[1] === undefined || Number(range[1]) !== session.offset) {
+              await cancelBody(response);
+              await reset("partial-unusable");
+              throw retryable(
+                new TrudError("http-error", `unexpected Content-Range from ${display}`, { status: 206 }),
+              );
+            }
+          } else if (session.offset > 0) {
+            await reset("range-ignored");
+          }
+          const length = response.headers.get("content-length");
+          if (response.status === 200 && length !== null && Number(length) !== expected) {
+            await cancelBody(response);
             throw new TrudError(
               "size-mismatch",
-              `${display} holds ${total} bytes but TRUD's list says ${expected}; refusing it`,
+              `${display} is announced as ${length} bytes but TRUD's list says ${expected}; refusing it`,
             );
           }
-          await reset("range-unsatisfiable");
-          throw retryable(
-            new TrudError("http-error", `range not satisfiable for ${display}`, { status: 416 }),
-          );
+          const validator = response.headers.get("etag") ?? response.headers.get("last-modified");
+          session.validator = validator !== null && !validator.startsWith("W/") ? validator : null;
+          await writeFile(stateFile, JSON.stringify(state()));
+          await streamBody(opened, {
+            handle,
+            session,
+            expected,
+            idleTimeoutMs,
+            onProgress: () => {
+              const t = now();
+              if (t - lastProgress >= (options.progressIntervalMs ?? 250)) {
+                lastProgress = t;
+                http.emit({
+                  type: "progress",
+                  ...emitBase,
+                  bytes: session.offset,
+                  total: expected,
+                  bytesPerSecond: session.transferred / Math.max((t - started) / 1000, 1e-3),
+                });
+              }
+            },
+            display,
+            apiKey: http.apiKey,
+          });
+        } catch (error) {
+          // Whatever failed before or while streaming, the connection is closed, not left paused.
+          opened.controller.abort();
+          throw error;
+        } finally {
+          opened.release();
         }
-        if (response.status === 206) {
-          const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(response.headers.get("content-range") ?? "");
-          if (range?.[1] === undefined || Number(range[1]) !== session.offset) {
-            await cancelBody(response);
-            await reset("partial-unusable");
-            throw retryable(
-              new TrudError("http-error", `unexpected Content-Range from ${display}`, { status: 206 }),
-            );
-          }
-        } else if (session.offset > 0) {
-          await reset("range-ignored");
-        }
-        const length = response.headers.get("content-length");
-        if (response.status === 200 && length !== null && Number(length) !== expected) {
-          await cancelBody(response);
-          throw new TrudError(
-            "size-mismatch",
-            `${display} is announced as ${length} bytes but TRUD's list says ${expected}; refusing it`,
-          );
-        }
-        const validator = response.headers.get("etag") ?? response.headers.get("last-modified");
-        session.validator = validator !== null && !validator.startsWith("W/") ? validator : null;
-        await writeFile(stateFile, JSON.stringify(state()));
-        await streamBody(opened, {
-          handle,
-          session,
-          expected,
-          idleTimeoutMs,
-          onProgress: () => {
-            const t = now();
-            if (t - lastProgress >= (options.progressIntervalMs ?? 250)) {
-              lastProgress = t;
-              http.emit({
-                type: "progress",
-                ...emitBase,
-                bytes: session.offset,
-                total: expected,
-                bytesPerSecond: session.transferred / Math.max((t - started) / 1000, 1e-3),
-              });
-            }
-          },
-          display,
-          apiKey: http.apiKey,
-        });
         if (session.offset < expected) {
           throw retryable(
             new TrudError("network", `${display} ended after ${session.offset} of ${expected} bytes`),

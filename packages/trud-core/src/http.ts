@@ -82,6 +82,11 @@ export interface Opened {
   readonly controller: AbortController;
   /** Stops the per-request timer (call once the headers, or the whole body, are in). */
   readonly done: () => void;
+  /**
+   * Stops forwarding the caller's abort signal to {@link controller} (call once the body is read or abandoned):
+   * until then, aborting the caller's signal also stops a body that is streaming.
+   */
+  readonly release: () => void;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -112,6 +117,10 @@ export async function openOnce(
   const done = (): void => {
     clearTimeout(timer);
   };
+  const release = (): void => {
+    options.signal?.removeEventListener("abort", onAbort);
+  };
+  let opened = false;
   try {
     for (let hop = 0; ; hop++) {
       if (!config.allowedOrigins.has(url.origin)) {
@@ -148,10 +157,12 @@ export async function openOnce(
         continue;
       }
       if (response.status >= 200 && response.status < 300) {
-        return { response, controller, done };
+        opened = true;
+        return { response, controller, done, release };
       }
       if (response.status === 416 && options.what === "file") {
-        return { response, controller, done };
+        opened = true;
+        return { response, controller, done, release };
       }
       throw await statusError(response, { config, display, what: options.what });
     }
@@ -160,7 +171,9 @@ export async function openOnce(
     controller.abort();
     throw error;
   } finally {
-    options.signal?.removeEventListener("abort", onAbort);
+    if (!opened) {
+      release();
+    }
   }
 }
 

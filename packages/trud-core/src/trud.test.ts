@@ -275,6 +275,27 @@ describe.each(TRANSPORTS)("downloads through %s", (_name, fetch) => {
       expect(sha256(held.path)).toBe(held.manifest.sha256);
     });
 
+    test("aborting the caller's signal stops a body that is streaming, and leaves no file", async () => {
+      fake.stallDownloads(500_000);
+      const controller = new AbortController();
+      const trud = await open({ idleTimeoutMs: 60_000 });
+      const pending = trud.ensureLatest(341, { signal: controller.signal });
+      // Abort once the body has started (the fake then holds the rest back, so only the abort can end it).
+      const started = Date.now();
+      const downloading = (): boolean =>
+        events.some((e) => e.type === "request" && JSON.stringify(e).includes("/download/"));
+      while (!downloading() && Date.now() - started < 10_000) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      controller.abort();
+      const error = await failure(pending);
+      expect(error.code).toBe("aborted");
+      expect(downloading()).toBe(true);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(tree(join(dir, "store")).filter((f) => f.endsWith(".zip"))).toEqual([]);
+    });
+
     test("a download that never answers times out per request, then retries", async () => {
       fake.faults.add({ path: "/download/", fault: { kind: "hang" }, times: 1 });
       const held = await (await open({ requestTimeoutMs: 1000 })).ensureLatest(341);
