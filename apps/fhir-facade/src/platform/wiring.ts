@@ -12,7 +12,7 @@ import {
   openMirror,
   syncMirror,
 } from "@fhir-facade/ods-mirror";
-import type { MirrorStore, SyncResult } from "@fhir-facade/ods-mirror";
+import type { MirrorBackendOptions, MirrorStore, SyncResult } from "@fhir-facade/ods-mirror";
 import { Redis } from "ioredis";
 
 import type { AppDeps } from "../app.js";
@@ -75,16 +75,16 @@ export async function buildDeps(options: BuildDepsOptions): Promise<BuiltDeps> {
   const baseFetch = options.fetch ?? globalThis.fetch;
   const closers: (() => Promise<void>)[] = [];
 
-  const mirror = await openMirror({
-    backend:
-      config.mirror.backend === "postgres"
-        ? {
-            kind: "postgres",
-            connectionString: config.mirror.databaseUrl?.reveal() ?? "",
-            ...(options.postgresSchema !== undefined ? { schema: options.postgresSchema } : {}),
-          }
-        : { kind: "sqlite", path: config.mirror.sqlitePath },
-  });
+  const mirror = await openUpgradingSample(
+    config.mirror.backend === "postgres"
+      ? {
+          kind: "postgres",
+          connectionString: config.mirror.databaseUrl?.reveal() ?? "",
+          ...(options.postgresSchema !== undefined ? { schema: options.postgresSchema } : {}),
+        }
+      : { kind: "sqlite", path: config.mirror.sqlitePath },
+    logger,
+  );
   closers.push(() => mirror.close());
   platform.setMirror(async () => {
     const s = await mirror.status();
@@ -243,6 +243,35 @@ export async function buildDeps(options: BuildDepsOptions): Promise<BuiltDeps> {
       }
     },
   };
+}
+
+/**
+ * Opens the mirror. One built by an earlier table layout is refused (`store-outdated`, with the command that
+ * reloads it) unless all it holds is the bundled sample: that is reloaded here, as nothing can be lost.
+ */
+async function openUpgradingSample(
+  backend: MirrorBackendOptions,
+  logger: Platform["logger"],
+): Promise<MirrorStore> {
+  try {
+    return await openMirror({ backend });
+  } catch (error) {
+    if (!(error instanceof MirrorError && error.code === "store-outdated") || !existsSync(SAMPLE_ODS_FILE)) {
+      throw error;
+    }
+    const outdated = await openMirror({ backend, allowOutdatedSchema: true });
+    try {
+      if ((await outdated.status()).release !== "sample") {
+        throw error;
+      }
+      logger.warn("the mirror holds the sample from an earlier version: reloading the sample");
+      await loadOdsXmlFile(outdated, { path: SAMPLE_ODS_FILE, release: "sample" });
+      return outdated;
+    } catch (failure) {
+      await outdated.close();
+      throw failure;
+    }
+  }
 }
 
 async function loadBaselineIfEmpty(
