@@ -68,18 +68,19 @@ export function preReadBody(req: IncomingMessage): Buffer | undefined {
   return Buffer.isBuffer(body) ? body : undefined;
 }
 
-async function readRaw(req: IncomingMessage): Promise<Buffer> {
+/** Reads a body of at most MAX_FORM_BYTES; `what` names it in the error ("request body", "form body"). */
+async function readRaw(req: IncomingMessage, what = "request body"): Promise<Buffer> {
   const length = req.headers["content-length"];
   if (length !== undefined && Number(length) > MAX_FORM_BYTES) {
     req.resume();
-    throw new FhirError("too-long", `the request body is larger than ${MAX_FORM_BYTES} bytes`);
+    throw new FhirError("too-long", `the ${what} is larger than ${MAX_FORM_BYTES} bytes`);
   }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > MAX_FORM_BYTES) {
-      throw new FhirError("too-long", `the request body is larger than ${MAX_FORM_BYTES} bytes`);
+      throw new FhirError("too-long", `the ${what} is larger than ${MAX_FORM_BYTES} bytes`);
     }
     chunks.push(chunk);
   }
@@ -183,19 +184,6 @@ export async function readFormBody(req: IncomingMessage): Promise<[string, strin
       `POST _search takes application/x-www-form-urlencoded, not ${mime === "" || mime === undefined ? "an unlabelled body" : mime}`,
     );
   }
-  if (length !== undefined && Number(length) > MAX_FORM_BYTES) {
-    req.resume();
-    throw new FhirError("too-long", `the form body is larger than ${MAX_FORM_BYTES} bytes`);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_FORM_BYTES) {
-      throw new FhirError("too-long", `the form body is larger than ${MAX_FORM_BYTES} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  const text = new TextDecoder("utf-8", { fatal: false }).decode(Buffer.concat(chunks));
+  const text = new TextDecoder("utf-8", { fatal: false }).decode(await readRaw(req, "form body"));
   return parseParams(text.trim());
 }
