@@ -44,18 +44,10 @@ const server = createServer((req, res) => {
     })
     .then(
       (page) => {
-        const parts: Uint8Array[] = [Buffer.from(`{"total":${page.total ?? 0},"entry":[`)];
-        page.entries.forEach((e, i) => {
-          if (i > 0) {
-            parts.push(Buffer.from(","));
-          }
-          parts.push(e.json);
-        });
-        parts.push(Buffer.from("]}"));
-        const body = Buffer.concat(parts);
+        const body = `{"total":${page.total ?? 0},"entry":[${page.entries.map((e) => e.json).join(",")}]}`;
         res.writeHead(200, {
           "Content-Type": "application/json; charset=utf-8",
-          "Content-Length": body.length,
+          "Content-Length": Buffer.byteLength(body),
         });
         res.end(body);
       },

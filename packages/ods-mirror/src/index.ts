@@ -6,7 +6,7 @@
  * const store = await openMirror({ backend: { kind: "sqlite", path: "data/ods-mirror.sqlite" } });
  * await loadOdsXmlFile(store, { path: "HSCOrgRefData_Full_20260101.xml" });
  * await syncMirror(store, { ord: new OrdClient() });
- * const hit = await store.read("RR8"); // { kind: "found", json: <bytes>, versionId, lastChangeDate }
+ * const hit = await store.read("RR8"); // { kind: "found", json: <FHIR JSON text>, versionId, lastChangeDate }
  */
 export { MirrorError } from "./errors.js";
 export { MIRROR_SCHEMA_VERSION } from "./db/schema.js";

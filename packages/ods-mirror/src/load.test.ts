@@ -56,7 +56,7 @@ describe.each(testBackends().map((b) => [b.name, b] as const))(
       expect(events.map((e) => e.type)).toEqual(["load-started", "load-indexing", "load-finished"]);
       const read = await store.read("B86001");
       if (read.kind !== "found") throw new Error(`expected found, got ${read.kind}`);
-      const resource = JSON.parse(new TextDecoder().decode(read.json));
+      const resource = JSON.parse(read.json);
       expect(resource).toMatchObject({
         resourceType: "Organization",
         id: "B86001",

@@ -124,11 +124,18 @@ export interface OrgSearch {
   readonly total?: "none" | "accurate";
 }
 
-/** One stored resource: its id and its pre-serialised FHIR JSON (UTF-8 bytes, served as they are). */
+/**
+ * One stored resource: its id and its FHIR JSON, serialised once when it was loaded or synced and served as it
+ * is (a read does no JSON work).
+ */
 export interface StoredResource {
   readonly id: string;
-  /** UTF-8 FHIR JSON; never parse it on the hot path. */
-  readonly json: Uint8Array;
+  /**
+   * The resource's FHIR JSON text; never parse it on the hot path. A string, not bytes: better-sqlite3 hands
+   * over a 2.2 KB text value about 1.5 times as fast as the same value as a Buffer (mirror-read benchmark), and
+   * node:http writes a string as UTF-8 without a further copy in JavaScript.
+   */
+  readonly json: string;
   /** A short content hash, usable as a weak ETag version id. */
   readonly versionId: string;
   /** ODS LastChangeDate (`YYYY-MM-DD`), usable for `Last-Modified`. */

@@ -5,7 +5,6 @@ import type { OrgCondition, OrgSearch, SearchPage } from "./query.js";
 import type { MirrorRecord } from "./record.js";
 import type { MirrorStore } from "./store.js";
 
-const decoder = new TextDecoder();
 const enc = new TextEncoder();
 
 function affiliation(id: string, source: string, target: string): Uint8Array {
@@ -150,7 +149,7 @@ describe.each(testBackends().map((b) => [b.name, b] as const))(
       const found = await store.read("rr8");
       expect(found.kind).toBe("found");
       if (found.kind !== "found") throw new Error("unreachable");
-      expect(JSON.parse(decoder.decode(found.json))).toMatchObject({ id: "RR8" });
+      expect(JSON.parse(found.json)).toMatchObject({ id: "RR8" });
       expect(found.versionId).toMatch(/^[\w-]{12}$/);
       expect(found.lastChangeDate).toBe("2024-03-01");
       const status = await store.status();

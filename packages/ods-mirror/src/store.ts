@@ -81,14 +81,14 @@ export interface ChangeSet {
 }
 
 interface OrgBytesRow {
-  json: Uint8Array;
+  json: string;
   version: string;
   last_change: string;
 }
 
 interface OrgRow {
   code: string;
-  json: Uint8Array;
+  json: string;
   version: string;
   last_change: string;
   name_fold: string;
@@ -112,7 +112,7 @@ export type MetaKey = (typeof META_KEYS)[number];
 function resource(row: {
   code?: string;
   id?: string;
-  json: Uint8Array;
+  json: string;
   version: string;
   last_change?: string;
 }): StoredResource {
@@ -146,9 +146,9 @@ export class MirrorStore implements MirrorReader {
   readonly db: Database;
   readonly backend: "sqlite" | "postgres";
   readonly #clock: () => Date;
-  readonly #readOrg: PreparedQuery<{ json: Uint8Array; version: string; last_change: string }>;
-  readonly #readOrgSync:
-    ((code: unknown) => { json: Uint8Array; version: string; last_change: string } | undefined) | undefined;
+  readonly #readOrg: PreparedQuery<OrgBytesRow>;
+  /** SQLite: one synchronous statement answering `version \t last_change \t json` as one text value. */
+  readonly #readOrgSync: ((code: unknown) => unknown) | undefined;
   readonly #readTombstone: PreparedQuery<{ removed_at: string }>;
   readonly #totals = new Map<string, { version: string; total: number }>();
   readonly #pages = new Map<string, { version: string; rows: OrgRow[]; bytes: number }>();
@@ -159,11 +159,16 @@ export class MirrorStore implements MirrorReader {
     this.db = db;
     this.backend = db.dialect;
     this.#clock = clock;
-    const readOrg = sql`SELECT json, version, last_change FROM org_doc WHERE code = ${new Slot(0)}`;
+    const readOrg = sql`SELECT ${jsonText(db.dialect, "json")} AS json, version, last_change FROM org_doc WHERE code = ${new Slot(0)}`;
     this.#readOrg = db.prepare("read_org", readOrg);
+    // The hot path reads one text value: better-sqlite3 builds a row object or array for several columns at a
+    // cost comparable to the lookup itself. A version id and a date never hold a tab.
     this.#readOrgSync =
       db instanceof SqliteDatabase
-        ? (db.prepareSync(readOrg) as (code: unknown) => OrgBytesRow | undefined)
+        ? db.prepareSync(
+            sql`SELECT version || char(9) || last_change || char(9) || ${jsonText("sqlite", "json")} FROM org_doc WHERE code = ${new Slot(0)}`,
+            { pluck: true },
+          )
         : undefined;
     this.#readState = db.prepare(
       "read_state",
@@ -184,14 +189,16 @@ export class MirrorStore implements MirrorReader {
     const id = typeof code === "string" ? code.toUpperCase() : "";
     if (this.#readOrgSync !== undefined) {
       // SQLite hot path: one synchronous prepared statement, no awaits before the answer.
-      const row = this.#readOrgSync(id);
-      if (row !== undefined) {
+      const packed = this.#readOrgSync(id);
+      if (typeof packed === "string") {
+        const versionEnd = packed.indexOf("\t");
+        const dateEnd = packed.indexOf("\t", versionEnd + 1);
         return Promise.resolve({
           kind: "found",
           id,
-          json: row.json,
-          versionId: row.version,
-          lastChangeDate: row.last_change === "" ? undefined : row.last_change,
+          json: packed.slice(dateEnd + 1),
+          versionId: packed.slice(0, versionEnd),
+          lastChangeDate: dateEnd === versionEnd + 1 ? undefined : packed.slice(versionEnd + 1, dateEnd),
         });
       }
     }
@@ -265,7 +272,7 @@ export class MirrorStore implements MirrorReader {
         // PostgreSQL, one name contains value: the page's codes are found and sorted on org_search alone.
         const codesPage = searchPageCodes(contains, first.direction, count + 1, offset);
         return this.#page(
-          sql`SELECT o.code, d.json, d.version, o.last_change, o.name_fold FROM (${codesPage}) s JOIN org o ON o.code = s.code JOIN org_doc d ON d.code = s.code ORDER BY ${orderBy(keys)}`,
+          sql`SELECT o.code, ${jsonText(dialect, "d.json")} AS json, d.version, o.last_change, o.name_fold FROM (${codesPage}) s JOIN org o ON o.code = s.code JOIN org_doc d ON d.code = s.code ORDER BY ${orderBy(keys)}`,
           state?.version,
         );
       }
@@ -291,7 +298,7 @@ export class MirrorStore implements MirrorReader {
       }
       // The page's rows are found on the narrow org table first; only they fetch their FHIR bytes.
       return this.#page(
-        sql`SELECT p.code, d.json, d.version, p.last_change, p.name_fold FROM (${inner} LIMIT ${count + 1} OFFSET ${offset}) p JOIN org_doc d ON d.code = p.code ORDER BY ${outerOrder}`,
+        sql`SELECT p.code, ${jsonText(dialect, "d.json")} AS json, d.version, p.last_change, p.name_fold FROM (${inner} LIMIT ${count + 1} OFFSET ${offset}) p JOIN org_doc d ON d.code = p.code ORDER BY ${outerOrder}`,
         state?.version,
       );
     };
@@ -346,7 +353,8 @@ export class MirrorStore implements MirrorReader {
       return cached.rows;
     }
     const rows = await this.db.all<OrgRow>(query);
-    const bytes = rows.reduce((sum, row) => sum + row.json.byteLength + 64, key.length);
+    // Cache accounting in UTF-16 code units, two bytes each (what V8 holds at most per character).
+    const bytes = rows.reduce((sum, row) => sum + 2 * row.json.length + 64, key.length);
     if (this.#pageBytes + bytes > PAGE_CACHE_BYTES) {
       this.#pages.clear();
       this.#pageBytes = 0;
@@ -396,11 +404,11 @@ export class MirrorStore implements MirrorReader {
     // organisation's last change date is the affiliation's.
     const rows = await this.db.all<{
       id: string;
-      json: Uint8Array | null;
+      json: string | null;
       version: string;
       last_change: string | null;
     }>(
-      sql`SELECT r.id, r.json, r.version, o.last_change FROM org_rel r LEFT JOIN org o ON o.code = r.source WHERE r.id = ${id} AND r.json IS NOT NULL`,
+      sql`SELECT r.id, ${jsonText(this.db.dialect, "r.json")} AS json, r.version, o.last_change FROM org_rel r LEFT JOIN org o ON o.code = r.source WHERE r.id = ${id} AND r.json IS NOT NULL`,
     );
     const row = rows[0];
     if (row?.json == null) {
@@ -433,8 +441,8 @@ export class MirrorStore implements MirrorReader {
     const page =
       count === 0
         ? Promise.resolve([])
-        : this.db.all<{ id: string; json: Uint8Array; version: string }>(
-            sql`SELECT r.id, r.json, r.version FROM org_rel r WHERE ${join(pageConditions, " AND ")} ORDER BY r.id LIMIT ${count + 1} OFFSET ${offset}`,
+        : this.db.all<{ id: string; json: string; version: string }>(
+            sql`SELECT r.id, ${jsonText(this.db.dialect, "r.json")} AS json, r.version FROM org_rel r WHERE ${join(pageConditions, " AND ")} ORDER BY r.id LIMIT ${count + 1} OFFSET ${offset}`,
           );
     const total =
       query.total === "none"
@@ -1120,4 +1128,12 @@ class MirrorStoreBootstrap {
       );
     });
   }
+}
+
+/**
+ * A JSON document column as text (stored as UTF-8 bytes: SQLite BLOB, PostgreSQL bytea), so that the driver
+ * hands over a string. `column` is one of the store's own column names, never input.
+ */
+function jsonText(dialect: "sqlite" | "postgres", column: string): SqlFragment {
+  return raw(dialect === "sqlite" ? `CAST(${column} AS TEXT)` : `convert_from(${column}, 'UTF8')`);
 }

@@ -289,7 +289,7 @@ function toStored(type: StoredType, r: MirrorStoredResource): StoredResource {
     id: r.id,
     versionId: r.versionId,
     lastUpdated: lastUpdatedOf(r.lastChangeDate),
-    json: Buffer.isBuffer(r.json) ? r.json : Buffer.from(r.json.buffer, r.json.byteOffset, r.json.byteLength),
+    json: Buffer.from(r.json),
   };
 }
 

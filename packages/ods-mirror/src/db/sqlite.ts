@@ -146,10 +146,14 @@ export class SqliteDatabase implements Database {
     };
   }
 
-  /** Synchronous single-row read for the in-process hot path. */
-  prepareSync(query: SqlFragment): (arg: unknown) => unknown {
+  /**
+   * Synchronous single-row read for the in-process hot path. With `pluck`, the answer is the first column's
+   * value rather than a row object (better-sqlite3's `pluck()`: no object per row).
+   */
+  prepareSync(query: SqlFragment, options: { readonly pluck?: boolean } = {}): (arg: unknown) => unknown {
     const { text } = query.render("sqlite");
     const statement = this.connection.prepare(text);
+    if (options.pluck === true) statement.pluck();
     return (arg) => statement.get(arg);
   }
 
