@@ -332,7 +332,7 @@ export class MirrorStore implements MirrorReader {
     if (rows.length > count && last !== undefined) {
       result.next = encodeCursor(
         keys,
-        keys.map((k) => String(last[sortOutput(k) as keyof OrgRow])),
+        keys.map((k) => last[sortOutput(k) as keyof OrgRow]),
       );
     }
     return result;
