@@ -192,6 +192,9 @@ async function attemptOnce(
   settings.onEvent?.({ type: "request", url, attempt });
   const headers: Record<string, string> = { accept: "application/json" };
   if (settings.userAgent !== undefined) headers["user-agent"] = settings.userAgent;
+  // Whether the whole body was read: then the connection is healthy and stays with the pool. Otherwise (an
+  // error status whose body is not read, a failure mid-body) the request is aborted, which drops it.
+  let consumed = false;
   try {
     let response: OrdFetchResponse;
     let text: string;
@@ -213,6 +216,7 @@ async function attemptOnce(
         });
       }
       text = await readBody(response, settings.maxResponseBytes, url);
+      consumed = true;
     } catch (error) {
       if (error instanceof Retryable || error instanceof OdsError) throw error;
       if (isAborted(signal)) {
@@ -237,7 +241,8 @@ async function attemptOnce(
   } finally {
     clearTimeout(timer);
     signal?.removeEventListener("abort", onAbort);
-    if (!controller.signal.aborted) controller.abort();
+    // Aborting a finished request is not free (an AbortError and an abort event per request): only when needed.
+    if (!consumed && !controller.signal.aborted) controller.abort();
   }
 }
 

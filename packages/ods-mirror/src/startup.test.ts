@@ -1,7 +1,8 @@
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type TestBackend, testBackends } from "../test/backends.js";
+import { record, type TestBackend, testBackends } from "../test/backends.js";
 import { MIRROR_SCHEMA_VERSION } from "./db/schema.js";
+import { SqliteDatabase } from "./db/sqlite.js";
 import { MirrorError } from "./errors.js";
 import { loadOdsZip } from "./load.js";
 import { loadSampleIfEmpty } from "./startup.js";
@@ -86,6 +87,67 @@ describe.each(testBackends().map((b) => [b.name, b] as const))(
       } finally {
         await reopened.close();
       }
+    });
+  },
+);
+
+describe.each(testBackends().map((b) => [b.name, b] as const))(
+  "a store of table layout 2 (SQLite name index kept by triggers), on %s",
+  (_name, backend: TestBackend) => {
+    afterAll(async () => {
+      await backend.cleanup();
+    });
+
+    test("is upgraded in place by a writable open; later writes keep the name index exact", async () => {
+      const store = await backend.open();
+      await loadSampleIfEmpty(store, { samplePath: SAMPLE_XML });
+      const generation = Number((await store.meta()).active_generation);
+      const sqlite = store.db instanceof SqliteDatabase ? store.db.connection : undefined;
+      // What layout 2 left behind: the version, and on SQLite the two triggers on org.
+      sqlite?.exec(
+        `CREATE TRIGGER g${generation}_org_ai AFTER INSERT ON g${generation}_org BEGIN INSERT INTO g${generation}_name_fts (rowid, names_fold) VALUES (new.rowid, new.names_fold); END;` +
+          `CREATE TRIGGER g${generation}_org_ad AFTER DELETE ON g${generation}_org BEGIN INSERT INTO g${generation}_name_fts (g${generation}_name_fts, rowid, names_fold) VALUES ('delete', old.rowid, old.names_fold); END;`,
+      );
+      await store.setMeta({ schema_version: "2" });
+      await store.close();
+
+      const upgraded = await openMirror({ backend: backend.options });
+      try {
+        expect((await upgraded.meta()).schema_version).toBe(MIRROR_SCHEMA_VERSION);
+        if (upgraded.db instanceof SqliteDatabase) {
+          const triggers = upgraded.db.connection
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            .all();
+          expect(triggers).toEqual([]);
+        }
+        const contains = (value: string) =>
+          upgraded.search({ where: [{ kind: "name", values: [{ match: "contains", value }] }], count: 10 });
+        // A rename, an addition and a removal: each reaches the name index once (a trigger left behind
+        // would index the names twice and fail the integrity check's count).
+        const [first] = (await contains("hospital")).entries;
+        expect(first).toBeDefined();
+        const code = first?.id ?? "";
+        await upgraded.applyChanges({
+          upserts: [
+            record(code, { name: "QUARTZVILLE RENAMED SITE" }),
+            record("ZZQ01", { name: "QUARTZVILLE NEW SITE" }),
+          ],
+          removals: [],
+        });
+        expect((await contains("quartzville")).entries.map((e) => e.id).sort()).toEqual(
+          [code, "ZZQ01"].sort(),
+        );
+        await upgraded.applyChanges({ upserts: [], removals: ["ZZQ01"] });
+        expect((await contains("quartzville")).entries.map((e) => e.id)).toEqual([code]);
+        expect(await upgraded.checkIntegrity()).toMatchObject({ ok: true, problems: [] });
+      } finally {
+        await upgraded.close();
+      }
+
+      // It stays at 3: a program that reads layout 2 refuses it rather than writing it without its triggers.
+      const reopened = await openMirror({ backend: backend.options });
+      expect((await reopened.meta()).schema_version).toBe("3");
+      await reopened.close();
     });
   },
 );

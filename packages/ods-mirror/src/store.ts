@@ -8,6 +8,8 @@ import {
   generationIndexesDdl,
   generationTablesDdl,
   MIRROR_SCHEMA_VERSION,
+  UPGRADABLE_SCHEMA_VERSIONS,
+  upgradeDdl,
   ROWID_GAP,
   tableName,
   viewsDdl,
@@ -595,6 +597,7 @@ export class MirrorStore implements MirrorReader {
       const generation = await this.activeGeneration(tx);
       const codes = [...prepared.map((p) => String(p.org[0])), ...changes.removals.map(normaliseCode)];
       const rowids = tx.dialect === "sqlite" ? await orgRowids(tx, generation, codes) : undefined;
+      if (tx.dialect === "sqlite") await updateNameIndex(tx, generation, "delete", codes);
       await deleteOrgs(tx, generation, codes);
       if (rowids === undefined) {
         await insertRows(tx, generation, packRows(prepared));
@@ -615,6 +618,12 @@ export class MirrorStore implements MirrorReader {
         if (!(await insertOrgsInCodeOrder(tx, generation, prepared, rowids))) {
           await this.setMeta({ code_order: "0" }, tx);
         }
+        await updateNameIndex(
+          tx,
+          generation,
+          "insert",
+          prepared.map((p) => String(p.org[0])),
+        );
         await insertRows(tx, generation, packRows(prepared), new Set(["org"]));
       }
       let removed = 0;
@@ -789,6 +798,34 @@ async function deleteOrgs(tx: Database, generation: number, codes: readonly stri
     if (tx.dialect === "postgres") {
       await tx.run(sql`DELETE FROM ${t("org_search")} WHERE code IN (${list})`);
     }
+  }
+}
+
+/**
+ * SQLite: removes the given organisations' names from the FTS5 name index (`delete`, before their org rows go)
+ * or adds them (`insert`, after their org rows are written), a few hundred per statement. One statement per
+ * batch, not a trigger per row: FTS5 flushes its pending terms to disk at every statement savepoint.
+ */
+async function updateNameIndex(
+  tx: Database,
+  generation: number,
+  change: "delete" | "insert",
+  codes: readonly string[],
+): Promise<void> {
+  const org = raw(tableName(generation, "org"));
+  const fts = raw(tableName(generation, "name_fts"));
+  // Sorted: the rows then reach FTS5 in rowid order (the org table's rowids follow the codes' order).
+  const sorted = [...codes].sort();
+  for (let start = 0; start < sorted.length; start += 500) {
+    const list = join(
+      sorted.slice(start, start + 500).map((code) => sql`${code}`),
+      ", ",
+    );
+    await tx.run(
+      change === "delete"
+        ? sql`INSERT INTO ${fts} (${fts}, rowid, names_fold) SELECT 'delete', rowid, names_fold FROM ${org} WHERE code IN (${list}) ORDER BY rowid`
+        : sql`INSERT INTO ${fts} (rowid, names_fold) SELECT rowid, names_fold FROM ${org} WHERE code IN (${list}) ORDER BY rowid`,
+    );
   }
 }
 
@@ -1094,6 +1131,21 @@ class MirrorStoreBootstrap {
     this.#clock = clock;
   }
 
+  /** Upgrades an {@link UPGRADABLE_SCHEMA_VERSIONS} store in place (one transaction; the caller holds the lock). */
+  async #upgrade(active: number): Promise<void> {
+    const db = this.#db;
+    await db.transaction(async (tx) => {
+      const rows = await tx.all<{ value: string }>(
+        sql`SELECT value FROM mirror_meta WHERE key = 'schema_version'`,
+      );
+      const found = rows[0]?.value;
+      if (found === undefined || !UPGRADABLE_SCHEMA_VERSIONS.includes(found)) return;
+      const ddl = upgradeDdl(db.dialect, active);
+      if (ddl !== "") await tx.exec(ddl);
+      await tx.run(sql`UPDATE mirror_meta SET value = ${MIRROR_SCHEMA_VERSION} WHERE key = 'schema_version'`);
+    });
+  }
+
   async run(): Promise<void> {
     const db = this.#db;
     const rows = await db.all<{ value: string }>(
@@ -1108,6 +1160,7 @@ class MirrorStoreBootstrap {
       await db.run(sql`DELETE FROM mirror_generation WHERE id = ${row.id}`);
     }
     if (active !== undefined) {
+      await this.#upgrade(active);
       return;
     }
     // A fresh store: an empty generation 0 so that every view exists.
