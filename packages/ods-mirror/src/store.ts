@@ -603,11 +603,7 @@ export class MirrorStore implements MirrorReader {
         await insertRows(tx, generation, packRows(prepared));
         const search = raw(tableName(generation, "org_search"));
         const org = raw(tableName(generation, "org"));
-        for (let start = 0; start < prepared.length; start += 500) {
-          const list = join(
-            prepared.slice(start, start + 500).map((p) => sql`${p.org[0]}`),
-            ", ",
-          );
+        for (const list of inLists(prepared.map((p) => p.org[0]))) {
           await tx.run(
             sql`INSERT INTO ${search} (code, names_fold) SELECT code, names_fold FROM ${org} WHERE code IN (${list})`,
           );
@@ -632,11 +628,7 @@ export class MirrorStore implements MirrorReader {
           sql`INSERT INTO tombstone (code, removed_at, reason) VALUES (${code}, ${removedAt}, 'absent from ORD') ON CONFLICT (code) DO NOTHING`,
         );
       }
-      for (let start = 0; start < prepared.length; start += 500) {
-        const list = join(
-          prepared.slice(start, start + 500).map((p) => sql`${p.org[0]}`),
-          ", ",
-        );
+      for (const list of inLists(prepared.map((p) => p.org[0]))) {
         await tx.run(sql`DELETE FROM tombstone WHERE code IN (${list})`);
       }
       await this.setMeta(
@@ -783,11 +775,7 @@ async function bumpDataVersion(tx: Database): Promise<void> {
 
 async function deleteOrgs(tx: Database, generation: number, codes: readonly string[]): Promise<void> {
   const t = (name: Parameters<typeof tableName>[1]): SqlFragment => raw(tableName(generation, name));
-  for (let start = 0; start < codes.length; start += 500) {
-    const list = join(
-      codes.slice(start, start + 500).map((code) => sql`${code}`),
-      ", ",
-    );
+  for (const list of inLists(codes)) {
     await tx.run(sql`DELETE FROM ${t("org_name")} WHERE code IN (${list})`);
     await tx.run(sql`DELETE FROM ${t("org_addr")} WHERE code IN (${list})`);
     await tx.run(sql`DELETE FROM ${t("org_role")} WHERE code IN (${list})`);
@@ -816,11 +804,7 @@ async function updateNameIndex(
   const fts = raw(tableName(generation, "name_fts"));
   // Sorted: the rows then reach FTS5 in rowid order (the org table's rowids follow the codes' order).
   const sorted = [...codes].sort();
-  for (let start = 0; start < sorted.length; start += 500) {
-    const list = join(
-      sorted.slice(start, start + 500).map((code) => sql`${code}`),
-      ", ",
-    );
+  for (const list of inLists(sorted)) {
     await tx.run(
       change === "delete"
         ? sql`INSERT INTO ${fts} (${fts}, rowid, names_fold) SELECT 'delete', rowid, names_fold FROM ${org} WHERE code IN (${list}) ORDER BY rowid`
@@ -859,11 +843,7 @@ async function orgRowids(
 ): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   const org = raw(tableName(generation, "org"));
-  for (let start = 0; start < codes.length; start += 500) {
-    const list = join(
-      codes.slice(start, start + 500).map((code) => sql`${code}`),
-      ", ",
-    );
+  for (const list of inLists(codes)) {
     for (const row of await tx.all<{ code: string; id: number }>(
       sql`SELECT code, rowid AS id FROM ${org} WHERE code IN (${list})`,
     )) {
@@ -1189,4 +1169,18 @@ class MirrorStoreBootstrap {
  */
 function jsonText(dialect: "sqlite" | "postgres", column: string): SqlFragment {
   return raw(dialect === "sqlite" ? `CAST(${column} AS TEXT)` : `convert_from(${column}, 'UTF8')`);
+}
+
+/** `values` as SQL lists for `IN (...)`, at most 500 values each (within both backends' parameter limits). */
+function inLists(values: readonly unknown[]): SqlFragment[] {
+  const lists: SqlFragment[] = [];
+  for (let start = 0; start < values.length; start += 500) {
+    lists.push(
+      join(
+        values.slice(start, start + 500).map((value) => sql`${value}`),
+        ", ",
+      ),
+    );
+  }
+  return lists;
 }
