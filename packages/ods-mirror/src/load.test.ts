@@ -124,6 +124,28 @@ describe.each(testBackends().map((b) => [b.name, b] as const))(
       expect(await store.checkIntegrity()).toMatchObject({ ok: true });
     });
 
+    test("a file holding one organisation twice is refused, naming the code, and nothing is lost", async () => {
+      const twice = odsXml([...ORGS, { code: "RGW", name: "OLD TRUST AGAIN" }], {
+        publicationDate: "2026-02-01",
+      });
+      const path = join(tmp, `twice-${backend.name}.xml`);
+      writeFileSync(path, twice);
+      for (const attempt of [
+        () => loadOdsXmlFile(store, { path }),
+        () => loadOdsXml(store, { source: [twice], sourceLabel: "twice" }),
+      ]) {
+        await expect(attempt()).rejects.toMatchObject({
+          name: "MirrorError",
+          code: "invalid-input",
+          message: "the data holds organisation RGW more than once",
+          details: { code: "RGW" },
+        });
+      }
+      expect(await store.status()).toMatchObject({ organisations: 3, release: "Full 2026-01-01 #7" });
+      expect(await store.read("RGW")).toMatchObject({ kind: "found" });
+      expect(await store.checkIntegrity()).toMatchObject({ ok: true });
+    });
+
     test("a new release replaces the old one and tombstones what disappeared", async () => {
       const next = ORGS.filter((o) => o.code !== "RGW");
       const result = await loadOdsXml(store, {

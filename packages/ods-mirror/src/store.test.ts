@@ -670,7 +670,12 @@ describe.each(testBackends().map((b) => [b.name, b] as const))(
       await store.withWriterLock(async () => {
         const writer = await store.beginGeneration({ release: "TEST-3", source: "test" });
         await writer.add([record("ZZ1")]);
-        await expect(writer.add([record("ZZ1")])).rejects.toMatchObject({ code: "invalid-input" });
+        await writer.add([record("ZZ1")]);
+        // Keys are built after the bulk inserts: a code added twice is refused when the generation commits.
+        await expect(writer.commit()).rejects.toMatchObject({
+          code: "invalid-input",
+          message: "the data holds organisation ZZ1 more than once",
+        });
         await writer.abort();
         // Abandoned without abort (as after kill -9): the next open drops it.
         const orphan = await store.beginGeneration({ release: "TEST-4", source: "test" });

@@ -952,7 +952,7 @@ export class GenerationWriter {
     try {
       await this.#store.db.transaction((tx) => insertRows(tx, this.id, packed));
     } catch (error) {
-      throw new MirrorError("invalid-input", "could not store a batch of records (duplicate ODS code?)", {
+      throw new MirrorError("invalid-input", "could not store a batch of records", {
         cause: error,
       });
     }
@@ -960,7 +960,8 @@ export class GenerationWriter {
   }
 
   /**
-   * Builds the indexes, then in one transaction: tombstones codes that vanished since the previous generation,
+   * Builds the keys and indexes (an organisation or relationship added twice is refused here, `invalid-input`
+   * naming it; {@link abort} then drops the generation), then in one transaction: tombstones codes that vanished since the previous generation,
    * points the views at this generation, records release, load time and watermark. Finally drops the old tables.
    */
   async commit(
@@ -968,8 +969,12 @@ export class GenerationWriter {
   ): Promise<{ organisations: number; previous: number | undefined }> {
     const store = this.#store;
     const db = store.db;
-    for (const statement of generationIndexesDdl(db.dialect, this.id)) {
-      await db.exec(statement);
+    try {
+      for (const statement of generationIndexesDdl(db.dialect, this.id)) {
+        await db.exec(statement);
+      }
+    } catch (error) {
+      throw (await this.#duplicate()) ?? error;
     }
     const now = new Date(store.now()).toISOString();
     const previous = await db.transaction(async (tx) => {
@@ -1006,6 +1011,25 @@ export class GenerationWriter {
     await this.#endBulk();
     await store.dropAbandonedGenerations();
     return { organisations: this.#count, previous };
+  }
+
+  /** The error for a code or relationship added twice (keys are built only after the bulk load), if any. */
+  async #duplicate(): Promise<MirrorError | undefined> {
+    for (const [table, column, what] of [
+      ["org", "code", "organisation"],
+      ["org_rel", "id", "relationship"],
+    ] as const) {
+      const rows = await this.#store.db.all<{ key: string }>(
+        sql`SELECT ${raw(column)} AS key FROM ${raw(tableName(this.id, table))} GROUP BY ${raw(column)} HAVING count(*) > 1 LIMIT 1`,
+      );
+      const key = rows[0]?.key;
+      if (key !== undefined) {
+        return new MirrorError("invalid-input", `the data holds ${what} ${key} more than once`, {
+          details: { [column]: key },
+        });
+      }
+    }
+    return undefined;
   }
 
   async #endBulk(): Promise<void> {

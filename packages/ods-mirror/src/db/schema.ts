@@ -150,14 +150,31 @@ export function baseDdl(dialect: Dialect): string {
   ].join(";\n");
 }
 
-function createTableDdl(dialect: Dialect, table: string, def: TableDef): string {
+/**
+ * `CREATE TABLE` for `def`. A generation's tables are created without their primary keys (`withKey` false):
+ * a key is built once after the bulk load (see {@link keyDdl}) instead of taking one random B-tree insert per
+ * row and rewriting most of the key index at every batch commit.
+ */
+function createTableDdl(dialect: Dialect, table: string, def: TableDef, withKey: boolean): string {
   const columns = def.columns.map(
     (col) => `${col.name} ${columnType(dialect, col.type)}${col.nullable === true ? "" : " NOT NULL"}`,
   );
-  if (def.primaryKey !== undefined) {
+  if (withKey && def.primaryKey !== undefined) {
     columns.push(`PRIMARY KEY (${def.primaryKey.join(", ")})`);
   }
   return `CREATE TABLE ${table} (${columns.join(", ")})`;
+}
+
+/**
+ * The primary key of a generation table, built after the bulk load: PostgreSQL adds the constraint (one sorted
+ * index build); SQLite, which cannot add a primary key to a table, gets a unique index, which enforces the same
+ * and serves the same lookups. A duplicate key fails here (see the load's duplicate-code report).
+ */
+function keyDdl(dialect: Dialect, table: string, def: TableDef): string | undefined {
+  if (def.primaryKey === undefined) return undefined;
+  return dialect === "postgres"
+    ? `ALTER TABLE ${table} ADD PRIMARY KEY (${def.primaryKey.join(", ")})`
+    : `CREATE UNIQUE INDEX ${table}_pk ON ${table} (${def.primaryKey.join(", ")})`;
 }
 
 /**
@@ -172,7 +189,7 @@ export const ROWID_GAP = 1024;
 export function generationTablesDdl(dialect: Dialect, generation: number): string {
   const statements: string[] = [];
   for (const name of GENERATION_TABLE_NAMES) {
-    statements.push(createTableDdl(dialect, tableName(generation, name), GENERATION_TABLES[name]));
+    statements.push(createTableDdl(dialect, tableName(generation, name), GENERATION_TABLES[name], false));
   }
   if (dialect === "postgres") {
     // name:contains on PostgreSQL: (code, folded names), filled from org after the bulk load, with a pg_trgm GIN
@@ -199,7 +216,8 @@ export function generationIndexesDdl(dialect: Dialect, generation: number): stri
     const org = tableName(generation, "org");
     const columns = GENERATION_TABLES.org.columns.map((col) => col.name).join(", ");
     statements.push(
-      createTableDdl(dialect, `${org}_sorted`, GENERATION_TABLES.org),
+      // Rewritten in code order into a table with its primary key (appended in key order: cheap).
+      createTableDdl(dialect, `${org}_sorted`, GENERATION_TABLES.org, true),
       `INSERT INTO ${org}_sorted (rowid, ${columns}) SELECT row_number() OVER (ORDER BY code) * ${ROWID_GAP}, ${columns} FROM ${org} ORDER BY code`,
       `DROP TABLE ${org}`,
       `ALTER TABLE ${org}_sorted RENAME TO ${org}`,
@@ -217,6 +235,8 @@ export function generationIndexesDdl(dialect: Dialect, generation: number): stri
   for (const name of GENERATION_TABLE_NAMES) {
     const def: TableDef = GENERATION_TABLES[name];
     const table = tableName(generation, name);
+    const key = dialect === "sqlite" && name === "org" ? undefined : keyDdl(dialect, table, def);
+    if (key !== undefined) statements.push(key);
     def.indexes.forEach((columns, i) => {
       const index = `${table}_i${i}`;
       const first = columns[0] ?? "";
