@@ -10,6 +10,7 @@ import { backendOptions, PG_URL } from "./dataset.js";
 const [mode, path] = process.argv.slice(2);
 const started = performance.now();
 let organisations = 0;
+let loaded: number | undefined;
 if (mode === "parse") {
   for await (const item of readOdsXmlFile(path ?? "")) {
     if (item.kind === "organisation") {
@@ -24,6 +25,9 @@ if (mode === "parse") {
   const store = await openMirror({ backend: options });
   organisations = (await loadOdsXmlFile(store, { path: path ?? "" })).organisations;
   await store.close();
+  // The load ends with the store closed (its last checkpoint written); deleting the benchmark's store is not
+  // part of it (unlinking a 1.3 GB file alone takes about half a second here).
+  loaded = performance.now();
   if (options.kind === "sqlite") {
     rmSync(options.path, { force: true });
     rmSync(`${options.path}-wal`, { force: true });
@@ -35,7 +39,7 @@ if (mode === "parse") {
     await client.end();
   }
 }
-const seconds = (performance.now() - started) / 1000;
+const seconds = ((loaded ?? performance.now()) - started) / 1000;
 const usage = process.resourceUsage();
 process.stdout.write(
   `${JSON.stringify({ mode, organisations, seconds, maxRssMb: usage.maxRSS / 1024, cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6 })}\n`,

@@ -138,7 +138,7 @@ async function run(): Promise<void> {
       post({ type: "manifest", manifest: item.manifest });
     } else if (item.kind === "organisation") {
       const rows = recordRows(recordFromOds(item.organisation, input.fhir));
-      const change = rows.doc[3] as string;
+      const change = rows.doc[4] as string;
       if (change > maxChange) {
         maxChange = change;
       }

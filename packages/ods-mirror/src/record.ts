@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { MirrorError } from "./errors.js";
 import { fold, normalisePostcode, outwardCode } from "./fold.js";
 
@@ -86,6 +86,34 @@ function text(value: string | undefined, code: string, what: string): string | u
   return trimmed === "" ? undefined : trimmed;
 }
 
+/**
+ * The integer key of an ODS code (`org_doc.key`), or undefined when `code` is not one (not 1 to 12 upper-case
+ * letters or digits). A code of up to 10 characters is read as 10 base-37 digits (0 = no character, then 0-9
+ * and A-Z), so that key order is code order and every key is a safe integer (below 37^10 < 2^53); a code of
+ * 11 or 12 characters is read the same over 12 positions as a bigint (at least 37^11, so apart from the
+ * shorter codes' keys, and below 37^12 < 2^63). Injective: two codes never share a key.
+ */
+export function codeKey(code: string): number | bigint | undefined {
+  if (!CODE_RE.test(code)) return undefined;
+  if (code.length <= 10) {
+    let key = 0;
+    for (let i = 0; i < 10; i++) {
+      key = key * 37 + (i < code.length ? keyDigit(code.charCodeAt(i)) : 0);
+    }
+    return key;
+  }
+  let key = 0n;
+  for (let i = 0; i < 12; i++) {
+    key = key * 37n + BigInt(i < code.length ? keyDigit(code.charCodeAt(i)) : 0);
+  }
+  return key;
+}
+
+/** 1-10 for the digits 0-9, 11-36 for A-Z. */
+function keyDigit(charCode: number): number {
+  return charCode <= 57 ? charCode - 47 : charCode - 54;
+}
+
 /** Normalises an ODS code for lookups (upper case, trimmed). */
 export function normaliseCode(code: string): string {
   return code.trim().toUpperCase();
@@ -102,9 +130,12 @@ export interface RecordRows {
   readonly succs: readonly (readonly unknown[])[];
 }
 
-/** A short content hash used as the FHIR version id / weak ETag. */
+/**
+ * A short content hash used as the FHIR version id / weak ETag (one-shot `crypto.hash`: no Hash object per
+ * document, a fifth cheaper than `createHash` for a 2 KB document).
+ */
 export function versionOf(bytes: Uint8Array): string {
-  return createHash("sha1").update(bytes).digest("base64url").slice(0, 12);
+  return hash("sha1", bytes, "base64url").slice(0, 12);
 }
 
 /** Validates a record and turns it into rows. Throws `invalid-input` on anything malformed. */
@@ -189,7 +220,7 @@ export function recordRows(record: MirrorRecord): RecordRows {
     return [code, target, s.type, s.date ?? null];
   });
   const parent = record.parent === undefined ? null : normaliseCode(record.parent);
-  const doc = [code, record.json, versionOf(record.json), record.lastChangeDate ?? ""];
+  const doc = [codeKey(code), code, record.json, versionOf(record.json), record.lastChangeDate ?? ""];
   const org = [
     code,
     name,

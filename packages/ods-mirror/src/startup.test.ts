@@ -1,11 +1,13 @@
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { record, type TestBackend, testBackends } from "../test/backends.js";
-import { MIRROR_SCHEMA_VERSION } from "./db/schema.js";
+import { codeKeySql, MIRROR_SCHEMA_VERSION } from "./db/schema.js";
+import { raw, sql } from "./db/sql.js";
 import { SqliteDatabase } from "./db/sqlite.js";
 import { MirrorError } from "./errors.js";
 import { loadOdsZip } from "./load.js";
 import { loadSampleIfEmpty } from "./startup.js";
+import { codeKey } from "./record.js";
 import { openMirror } from "./store.js";
 import type { MirrorStore } from "./store.js";
 
@@ -91,63 +93,125 @@ describe.each(testBackends().map((b) => [b.name, b] as const))(
   },
 );
 
+/**
+ * Turns the active generation's org_doc back into layout 3 (keyed by code, no integer key), as a store written
+ * by the previous release holds it.
+ */
+async function toLayout3Documents(store: MirrorStore, generation: number): Promise<void> {
+  const doc = `g${generation}_org_doc`;
+  if (store.db instanceof SqliteDatabase) {
+    store.db.connection.exec(
+      `DROP VIEW org_doc; CREATE TABLE ${doc}_old (code TEXT NOT NULL, json BLOB NOT NULL, version TEXT NOT NULL, last_change TEXT NOT NULL, PRIMARY KEY (code));` +
+        `INSERT INTO ${doc}_old SELECT code, json, version, last_change FROM ${doc}; DROP TABLE ${doc}; ALTER TABLE ${doc}_old RENAME TO ${doc};` +
+        `CREATE VIEW org_doc AS SELECT rowid AS rowid, * FROM ${doc}`,
+    );
+    return;
+  }
+  await store.db.exec(
+    `DROP VIEW org_doc; ALTER TABLE ${doc} DROP COLUMN key; ALTER TABLE ${doc} ADD PRIMARY KEY (code); DROP INDEX ${doc}_i0; CREATE VIEW org_doc AS SELECT * FROM ${doc}`,
+  );
+}
+
 describe.each(testBackends().map((b) => [b.name, b] as const))(
-  "a store of table layout 2 (SQLite name index kept by triggers), on %s",
+  "a store of an earlier table layout that this version upgrades, on %s",
   (_name, backend: TestBackend) => {
     afterAll(async () => {
       await backend.cleanup();
     });
 
-    test("is upgraded in place by a writable open; later writes keep the name index exact", async () => {
-      const store = await backend.open();
-      await loadSampleIfEmpty(store, { samplePath: SAMPLE_XML });
-      const generation = Number((await store.meta()).active_generation);
-      const sqlite = store.db instanceof SqliteDatabase ? store.db.connection : undefined;
-      // What layout 2 left behind: the version, and on SQLite the two triggers on org.
-      sqlite?.exec(
-        `CREATE TRIGGER g${generation}_org_ai AFTER INSERT ON g${generation}_org BEGIN INSERT INTO g${generation}_name_fts (rowid, names_fold) VALUES (new.rowid, new.names_fold); END;` +
-          `CREATE TRIGGER g${generation}_org_ad AFTER DELETE ON g${generation}_org BEGIN INSERT INTO g${generation}_name_fts (g${generation}_name_fts, rowid, names_fold) VALUES ('delete', old.rowid, old.names_fold); END;`,
-      );
-      await store.setMeta({ schema_version: "2" });
-      await store.close();
-
-      const upgraded = await openMirror({ backend: backend.options });
-      try {
-        expect((await upgraded.meta()).schema_version).toBe(MIRROR_SCHEMA_VERSION);
-        if (upgraded.db instanceof SqliteDatabase) {
-          const triggers = upgraded.db.connection
-            .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-            .all();
-          expect(triggers).toEqual([]);
-        }
-        const contains = (value: string) =>
-          upgraded.search({ where: [{ kind: "name", values: [{ match: "contains", value }] }], count: 10 });
-        // A rename, an addition and a removal: each reaches the name index once (a trigger left behind
-        // would index the names twice and fail the integrity check's count).
-        const [first] = (await contains("hospital")).entries;
-        expect(first).toBeDefined();
-        const code = first?.id ?? "";
-        await upgraded.applyChanges({
-          upserts: [
-            record(code, { name: "QUARTZVILLE RENAMED SITE" }),
-            record("ZZQ01", { name: "QUARTZVILLE NEW SITE" }),
-          ],
-          removals: [],
-        });
-        expect((await contains("quartzville")).entries.map((e) => e.id).sort()).toEqual(
-          [code, "ZZQ01"].sort(),
+    test.each(["2", "3"])(
+      "layout %s is upgraded in place by a writable open: same answers, and later writes keep the indexes exact",
+      async (from) => {
+        const store = await backend.open();
+        await loadSampleIfEmpty(store, { samplePath: SAMPLE_XML });
+        const generation = Number((await store.meta()).active_generation);
+        const codes = (await store.db.all<{ code: string }>(sql`SELECT code FROM org ORDER BY code`)).map(
+          (r) => r.code,
         );
-        await upgraded.applyChanges({ upserts: [], removals: ["ZZQ01"] });
-        expect((await contains("quartzville")).entries.map((e) => e.id)).toEqual([code]);
-        expect(await upgraded.checkIntegrity()).toMatchObject({ ok: true, problems: [] });
-      } finally {
-        await upgraded.close();
-      }
+        const before = await Promise.all(codes.map((code) => store.read(code)));
+        await toLayout3Documents(store, generation);
+        if (from === "2" && store.db instanceof SqliteDatabase) {
+          // What layout 2 also left behind on SQLite: two triggers on org keeping the name index.
+          store.db.connection.exec(
+            `CREATE TRIGGER g${generation}_org_ai AFTER INSERT ON g${generation}_org BEGIN INSERT INTO g${generation}_name_fts (rowid, names_fold) VALUES (new.rowid, new.names_fold); END;` +
+              `CREATE TRIGGER g${generation}_org_ad AFTER DELETE ON g${generation}_org BEGIN INSERT INTO g${generation}_name_fts (g${generation}_name_fts, rowid, names_fold) VALUES ('delete', old.rowid, old.names_fold); END;`,
+          );
+        }
+        await store.setMeta({ schema_version: from });
+        await store.close();
 
-      // It stays at 3: a program that reads layout 2 refuses it rather than writing it without its triggers.
-      const reopened = await openMirror({ backend: backend.options });
-      expect((await reopened.meta()).schema_version).toBe("3");
-      await reopened.close();
+        const upgraded = await openMirror({ backend: backend.options });
+        try {
+          expect((await upgraded.meta()).schema_version).toBe(MIRROR_SCHEMA_VERSION);
+          if (upgraded.db instanceof SqliteDatabase) {
+            const triggers = upgraded.db.connection
+              .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+              .all();
+            expect(triggers).toEqual([]);
+          }
+          // Every document answers as before, now through its integer key (computed in SQL by the upgrade:
+          // it must be the key the TypeScript side computes, or reads and later writes would miss).
+          expect(await Promise.all(codes.map((code) => upgraded.read(code)))).toEqual(before);
+          const keys = await upgraded.db.all<{ code: string; key: string }>(
+            sql`SELECT code, CAST(key AS TEXT) AS key FROM org_doc`,
+          );
+          expect(keys.map((r) => [r.code, BigInt(r.key)])).toEqual(
+            keys.map((r) => [r.code, BigInt(codeKey(r.code) ?? -1)]),
+          );
+          const contains = (value: string) =>
+            upgraded.search({ where: [{ kind: "name", values: [{ match: "contains", value }] }], count: 10 });
+          // A rename, an addition and a removal: each reaches the name index once (a trigger left behind
+          // would index the names twice and fail the integrity check's count).
+          const [first] = (await contains("hospital")).entries;
+          expect(first).toBeDefined();
+          const code = first?.id ?? "";
+          const mark = `QZMARK${from}`;
+          const added = `ZZQ0${from}`;
+          await upgraded.applyChanges({
+            upserts: [
+              record(code, { name: `${mark} RENAMED SITE` }),
+              record(added, { name: `${mark} NEW SITE` }),
+            ],
+            removals: [],
+          });
+          expect((await contains(mark.toLowerCase())).entries.map((e) => e.id).sort()).toEqual(
+            [code, added].sort(),
+          );
+          expect(await upgraded.read(added)).toMatchObject({ kind: "found" });
+          await upgraded.applyChanges({ upserts: [], removals: [added] });
+          expect((await contains(mark.toLowerCase())).entries.map((e) => e.id)).toEqual([code]);
+          expect(await upgraded.read(added)).toMatchObject({ kind: "gone" });
+          expect(await upgraded.checkIntegrity()).toMatchObject({ ok: true, problems: [] });
+        } finally {
+          await upgraded.close();
+        }
+      },
+    );
+
+    test("the upgrade's SQL key is the TypeScript key for every shape of code", async () => {
+      const store = await backend.open();
+      try {
+        const codes = [
+          "0",
+          "A",
+          "Z",
+          "RR8",
+          "B86001",
+          "0000000000",
+          "ZZZZZZZZZZ",
+          "ZZZZZZZZZZZ",
+          "A0000000000Z",
+        ];
+        const expression = raw(codeKeySql(store.db.dialect, "c"));
+        for (const code of codes) {
+          const [row] = await store.db.all<{ key: string }>(
+            sql`SELECT CAST(${expression} AS TEXT) AS key FROM (SELECT CAST(${code} AS TEXT) AS c) t`,
+          );
+          expect([code, BigInt(row?.key ?? -1)]).toEqual([code, BigInt(codeKey(code) ?? -2)]);
+        }
+      } finally {
+        await store.close();
+      }
     });
   },
 );

@@ -28,7 +28,14 @@ import type {
   StoredResource,
   SuccessionLink,
 } from "./query.js";
-import { type MirrorRecord, normaliseCode, type PackedRows, packRows, recordRows } from "./record.js";
+import {
+  codeKey,
+  type MirrorRecord,
+  normaliseCode,
+  type PackedRows,
+  packRows,
+  recordRows,
+} from "./record.js";
 import {
   affiliationCondition,
   afterCursor,
@@ -164,11 +171,12 @@ export class MirrorStore implements MirrorReader {
     const readOrg = sql`SELECT ${jsonText(db.dialect, "json")} AS json, version, last_change FROM org_doc WHERE code = ${new Slot(0)}`;
     this.#readOrg = db.prepare("read_org", readOrg);
     // The hot path reads one text value: better-sqlite3 builds a row object or array for several columns at a
-    // cost comparable to the lookup itself. A version id and a date never hold a tab.
+    // cost comparable to the lookup itself. A version id and a date never hold a tab. It finds the row by its
+    // rowid, the code's integer key (one B-tree descent).
     this.#readOrgSync =
       db instanceof SqliteDatabase
         ? db.prepareSync(
-            sql`SELECT version || char(9) || last_change || char(9) || ${jsonText("sqlite", "json")} FROM org_doc WHERE code = ${new Slot(0)}`,
+            sql`SELECT version || char(9) || last_change || char(9) || ${jsonText("sqlite", "json")} FROM org_doc WHERE key = ${new Slot(0)}`,
             { pluck: true },
           )
         : undefined;
@@ -190,8 +198,10 @@ export class MirrorStore implements MirrorReader {
   read(code: string): Promise<ReadResult> {
     const id = typeof code === "string" ? code.toUpperCase() : "";
     if (this.#readOrgSync !== undefined) {
-      // SQLite hot path: one synchronous prepared statement, no awaits before the answer.
-      const packed = this.#readOrgSync(id);
+      // SQLite hot path: one synchronous prepared statement, no awaits before the answer. Not a code (no key):
+      // nothing to read, but the tombstone check below still answers.
+      const key = codeKey(id);
+      const packed = key === undefined ? undefined : this.#readOrgSync(key);
       if (typeof packed === "string") {
         const versionEnd = packed.indexOf("\t");
         const dateEnd = packed.indexOf("\t", versionEnd + 1);
@@ -1144,8 +1154,9 @@ class MirrorStoreBootstrap {
       );
       const found = rows[0]?.value;
       if (found === undefined || !UPGRADABLE_SCHEMA_VERSIONS.includes(found)) return;
-      const ddl = upgradeDdl(db.dialect, active);
-      if (ddl !== "") await tx.exec(ddl);
+      for (const statement of upgradeDdl(db.dialect, active, found)) {
+        await tx.exec(statement);
+      }
       await tx.run(sql`UPDATE mirror_meta SET value = ${MIRROR_SCHEMA_VERSION} WHERE key = 'schema_version'`);
     });
   }

@@ -19,6 +19,8 @@ function valueSize(type: ColumnDef["type"], value: unknown): number {
   switch (type) {
     case "int":
       return 4;
+    case "int64":
+      return 8;
     case "bytes":
       return (value as Uint8Array).byteLength;
     case "text":
@@ -51,6 +53,9 @@ export function encodeCopyBinary(columns: readonly ColumnDef[], rows: FlatRows):
       } else if (type === "int") {
         at = out.writeInt32BE(4, at);
         at = out.writeInt32BE(Number(value), at);
+      } else if (type === "int64") {
+        at = out.writeInt32BE(8, at);
+        at = out.writeBigInt64BE(BigInt(value as number | bigint), at);
       } else if (type === "bytes") {
         const bytes = value as Uint8Array;
         at = out.writeInt32BE(bytes.byteLength, at);

@@ -2,7 +2,7 @@ import type { FlatRows } from "../record.js";
 import type { Dialect, SqlFragment } from "./sql.js";
 
 /** A column type, mapped to each dialect by the schema. */
-export type ColumnType = "text" | "int" | "bytes";
+export type ColumnType = "text" | "int" | "int64" | "bytes";
 
 /** A column of a bulk insert. */
 export interface ColumnDef {

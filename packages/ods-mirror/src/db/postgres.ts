@@ -15,7 +15,12 @@ export interface PostgresOptions {
   readonly poolSize?: number;
 }
 
-const ARRAY_TYPE: Record<ColumnType, string> = { text: "text[]", int: "int[]", bytes: "bytea[]" };
+const ARRAY_TYPE: Record<ColumnType, string> = {
+  text: "text[]",
+  int: "int[]",
+  int64: "int8[]",
+  bytes: "bytea[]",
+};
 const INSERT_CHUNK = 5000;
 
 type Queryable = pg.Pool | pg.PoolClient;
