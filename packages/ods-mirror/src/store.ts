@@ -2,6 +2,9 @@ import type { Database, HeldLock, PreparedQuery } from "./db/database.js";
 import { PostgresDatabase, type PostgresOptions } from "./db/postgres.js";
 import {
   baseDdl,
+  docStagingDdl,
+  docStagingTable,
+  type GenerationTable,
   dropGenerationDdl,
   GENERATION_TABLE_NAMES,
   GENERATION_TABLES,
@@ -591,6 +594,7 @@ export class MirrorStore implements MirrorReader {
     await this.db.exec(dropGenerationDdl(this.db.dialect, id));
     await this.db.exec(generationTablesDdl(this.db.dialect, id));
     if (this.db instanceof SqliteDatabase) {
+      await this.db.exec(docStagingDdl(id));
       await this.db.bulkLoad(true);
     }
     return new GenerationWriter(this, id, options.release);
@@ -630,7 +634,7 @@ export class MirrorStore implements MirrorReader {
           "insert",
           prepared.map((p) => String(p.org[0])),
         );
-        await insertRows(tx, generation, packRows(prepared), new Set(["org"]));
+        await insertRows(tx, generation, packRows(prepared), { skip: new Set(["org"]) });
       }
       let removed = 0;
       for (const code of changes.removals.map(normaliseCode)) {
@@ -828,8 +832,14 @@ export async function insertRows(
   db: Database,
   generation: number,
   packed: PackedRows,
-  skip: ReadonlySet<string> = new Set(),
+  options: {
+    /** Tables not to write. */
+    readonly skip?: ReadonlySet<GenerationTable>;
+    /** Tables written somewhere else than the generation's own (a load's staging table). */
+    readonly targets?: Partial<Record<GenerationTable, string>>;
+  } = {},
 ): Promise<void> {
+  const { skip = new Set(), targets = {} } = options;
   for (const table of GENERATION_TABLE_NAMES) {
     if (skip.has(table)) {
       continue;
@@ -840,7 +850,11 @@ export async function insertRows(
         await db.copyRows(tableName(generation, table), GENERATION_TABLES[table].columns, copy);
       }
     } else {
-      await db.insertRows(tableName(generation, table), GENERATION_TABLES[table].columns, packed[table]);
+      await db.insertRows(
+        targets[table] ?? tableName(generation, table),
+        GENERATION_TABLES[table].columns,
+        packed[table],
+      );
     }
   }
 }
@@ -960,7 +974,9 @@ export class GenerationWriter {
   /** Adds validated records already packed into rows ({@link packRows}; what a load worker produces). */
   async addPacked(packed: PackedRows): Promise<void> {
     try {
-      await this.#store.db.transaction((tx) => insertRows(tx, this.id, packed));
+      // SQLite: the documents go to the load's staging table, copied in key order at commit.
+      const staging = this.#store.db.dialect === "sqlite" ? { org_doc: docStagingTable(this.id) } : {};
+      await this.#store.db.transaction((tx) => insertRows(tx, this.id, packed, { targets: staging }));
     } catch (error) {
       throw new MirrorError("invalid-input", "could not store a batch of records", {
         cause: error,
@@ -980,7 +996,7 @@ export class GenerationWriter {
     const store = this.#store;
     const db = store.db;
     try {
-      for (const statement of generationIndexesDdl(db.dialect, this.id)) {
+      for (const statement of generationIndexesDdl(db.dialect, this.id, { staged: true })) {
         await db.exec(statement);
       }
     } catch (error) {

@@ -259,7 +259,10 @@ export const ROWID_GAP = 1024;
 export function generationTablesDdl(dialect: Dialect, generation: number): string {
   const statements: string[] = [];
   for (const name of GENERATION_TABLE_NAMES) {
-    statements.push(createTableDdl(dialect, tableName(generation, name), GENERATION_TABLES[name], false));
+    // SQLite's org_doc is created with its key (the rowid) and filled, sorted, from the staging table at the
+    // end of the load (see docStagingTable).
+    const withKey = dialect === "sqlite" && name === "org_doc";
+    statements.push(createTableDdl(dialect, tableName(generation, name), GENERATION_TABLES[name], withKey));
   }
   if (dialect === "postgres") {
     // name:contains on PostgreSQL: (code, folded names), filled from org after the bulk load, with a pg_trgm GIN
@@ -279,8 +282,30 @@ export function generationTablesDdl(dialect: Dialect, generation: number): strin
   return statements.join(";\n");
 }
 
-/** DDL building generation `generation`'s secondary indexes and search structures, after the bulk load. */
-export function generationIndexesDdl(dialect: Dialect, generation: number): string[] {
+/**
+ * SQLite: where a load writes generation `generation`'s documents, in file order: a TEMP table (the
+ * connection's own temporary database, no WAL), so that the 700 MB of a full file is not written to the WAL
+ * and checkpointed into the mirror only to be copied again in key order. A crash loses it with the rest of the
+ * half-built generation.
+ */
+export function docStagingTable(generation: number): string {
+  return `temp.${tableName(generation, "org_doc")}_load`;
+}
+
+/** SQLite: DDL creating the document staging table of a load ({@link docStagingTable}). */
+export function docStagingDdl(generation: number): string {
+  return `DROP TABLE IF EXISTS ${docStagingTable(generation)}; ${createTableDdl("sqlite", docStagingTable(generation), GENERATION_TABLES.org_doc, false)}`;
+}
+
+/**
+ * DDL building generation `generation`'s secondary indexes and search structures, after the bulk load.
+ * `staged`: SQLite documents wait in the {@link docStagingTable} (a load; a fresh empty store has none).
+ */
+export function generationIndexesDdl(
+  dialect: Dialect,
+  generation: number,
+  options: { readonly staged?: boolean } = {},
+): string[] {
   const statements: string[] = [];
   if (dialect === "sqlite") {
     const org = tableName(generation, "org");
@@ -292,17 +317,16 @@ export function generationIndexesDdl(dialect: Dialect, generation: number): stri
       `DROP TABLE ${org}`,
       `ALTER TABLE ${org}_sorted RENAME TO ${org}`,
     );
-    // The documents, rewritten in key order into the table whose rowid is the key: inserting them there in
-    // file order is one random B-tree insert each (23 s for 300,000 here, against 4.4 s for this sorted copy;
+    // The documents, copied in key order into the table whose rowid is the key: inserting them there in
+    // file order is one random B-tree insert each (23 s for 300,000 here, against 4-5 s for this sorted copy;
     // a copy walking a key index instead of sorting took 5-7 s, a random page read per document).
-    const doc = tableName(generation, "org_doc");
-    const docColumns = GENERATION_TABLES.org_doc.columns.map((col) => col.name).join(", ");
-    statements.push(
-      createTableDdl(dialect, `${doc}_sorted`, GENERATION_TABLES.org_doc, true),
-      `INSERT INTO ${doc}_sorted (${docColumns}) SELECT ${docColumns} FROM ${doc} ORDER BY key`,
-      `DROP TABLE ${doc}`,
-      `ALTER TABLE ${doc}_sorted RENAME TO ${doc}`,
-    );
+    if (options.staged === true) {
+      const columns = GENERATION_TABLES.org_doc.columns.map((col) => col.name).join(", ");
+      statements.push(
+        `INSERT INTO ${tableName(generation, "org_doc")} (${columns}) SELECT ${columns} FROM ${docStagingTable(generation)} ORDER BY key`,
+        `DROP TABLE ${docStagingTable(generation)}`,
+      );
+    }
   }
   if (dialect === "postgres") {
     const search = tableName(generation, "org_search");
@@ -376,7 +400,7 @@ export function dropGenerationDdl(dialect: Dialect, generation: number): string 
       ? [
           `DROP TABLE IF EXISTS ${tableName(generation, "name_fts")}`,
           `DROP TABLE IF EXISTS ${tableName(generation, "org")}_sorted`,
-          `DROP TABLE IF EXISTS ${tableName(generation, "org_doc")}_sorted`,
+          `DROP TABLE IF EXISTS ${docStagingTable(generation)}`,
         ]
       : [`DROP TABLE IF EXISTS ${tableName(generation, "org_search")}`];
   for (const name of GENERATION_TABLE_NAMES) {
