@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type TestBackend, testBackends } from "../test/backends.js";
+import { record, type TestBackend, testBackends } from "../test/backends.js";
 import { odsXml, type XmlOrg } from "../test/ods-xml.js";
 import type { MirrorEvent } from "./events.js";
 import { loadOdsXml, loadOdsXmlFile } from "./load.js";
@@ -156,6 +156,30 @@ describe.each(testBackends().map((b) => [b.name, b] as const))(
       expect(result).toMatchObject({ release: "TRUD 341 v2", organisations: 2, watermark: "2026-02-01" });
       expect(await store.read("RGW")).toMatchObject({ kind: "gone" });
       expect(await store.status()).toMatchObject({ organisations: 2, tombstones: 1 });
+    });
+
+    test("codes of 11 and 12 characters (bigint keys) load, sync and read like any other", async () => {
+      const long = [
+        { code: "A1B2C3D4E5F6", name: "TWELVE CHARACTER SITE" },
+        { code: "B1C2D3E4F5G", name: "ELEVEN CHARACTER SITE" },
+      ];
+      const path = join(tmp, `long-${backend.name}.xml`);
+      writeFileSync(path, odsXml([...ORGS, ...long], { publicationDate: "2026-01-05" }));
+      await loadOdsXmlFile(store, { path, release: "long codes" });
+      for (const { code, name } of long) {
+        const read = await store.read(code.toLowerCase());
+        if (read.kind !== "found") throw new Error(`expected ${code} found, got ${read.kind}`);
+        expect(JSON.parse(read.json)).toMatchObject({ id: code, name });
+      }
+      await store.applyChanges({
+        upserts: [record("A1B2C3D4E5F6", { name: "TWELVE RENAMED" })],
+        removals: ["B1C2D3E4F5G"],
+      });
+      const renamed = await store.read("A1B2C3D4E5F6");
+      if (renamed.kind !== "found") throw new Error(`expected found, got ${renamed.kind}`);
+      expect(JSON.parse(renamed.json)).toMatchObject({ name: "TWELVE RENAMED" });
+      expect(await store.read("B1C2D3E4F5G")).toMatchObject({ kind: "gone" });
+      expect(await store.checkIntegrity()).toMatchObject({ ok: true, problems: [] });
     });
   },
 );

@@ -59,7 +59,12 @@ describe.each(testBackends().map((b) => [b.name, b] as const))(
     test("is refused with store-outdated and the command that fixes it; a forced load brings it up to date", async () => {
       const store = await backend.open();
       await loadSampleIfEmpty(store, { samplePath: SAMPLE_XML });
-      // What a store written before this layout looks like: an older (or no) schema_version.
+      const [sampled] = await store.db.all<{ code: string }>(sql`SELECT code FROM org ORDER BY code LIMIT 1`);
+      const code = sampled?.code ?? "";
+      const before = await store.read(code);
+      // What a store written before this layout looks like: an older (or no) schema_version, and documents
+      // without their integer key.
+      await toLayout3Documents(store, Number((await store.meta()).active_generation));
       await store.setMeta({ schema_version: "1" });
       await store.close();
 
@@ -75,7 +80,12 @@ describe.each(testBackends().map((b) => [b.name, b] as const))(
       expect((refused as Error).message).toContain("mirror load --force");
 
       const forced = await openMirror({ backend: backend.options, allowOutdatedSchema: true });
+      // Opened to be reloaded, it is not upgraded, and it still answers (by code) until the load replaces it.
+      expect((await forced.meta()).schema_version).toBe("1");
+      expect(await forced.read(code)).toEqual(before);
       await loadOdsZip(forced, { path: SAMPLE_ZIP, release: "reloaded" });
+      expect(await forced.read(code)).toEqual(before);
+      expect(await forced.checkIntegrity()).toMatchObject({ ok: true });
       await forced.close();
 
       const reopened = await openMirror({ backend: backend.options });
@@ -201,6 +211,7 @@ describe.each(testBackends().map((b) => [b.name, b] as const))(
           "ZZZZZZZZZZ",
           "ZZZZZZZZZZZ",
           "A0000000000Z",
+          "ZZZZZZZZZZZZ",
         ];
         const expression = raw(codeKeySql(store.db.dialect, "c"));
         for (const code of codes) {

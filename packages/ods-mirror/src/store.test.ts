@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { record, type TestBackend, testBackends } from "../test/backends.js";
+import { raw, sql } from "./db/sql.js";
 import { MirrorError } from "./errors.js";
 import type { OrgCondition, OrgSearch, SearchPage } from "./query.js";
 import type { MirrorRecord } from "./record.js";
@@ -685,6 +686,20 @@ describe.each(testBackends().map((b) => [b.name, b] as const))(
       store = await backend.open(clock);
       expect(await store.status()).toMatchObject({ release: "TEST-2", organisations: 5 });
       expect(await store.read("ZZ2")).toMatchObject({ kind: "not-found" });
+      expect(await store.checkIntegrity()).toMatchObject({ ok: true });
+    });
+
+    test("a document stored under another key than its code's is an integrity problem", async () => {
+      const generation = Number((await store.meta()).active_generation);
+      const [row] = await store.db.all<{ code: string }>(sql`SELECT code FROM org_doc ORDER BY code LIMIT 1`);
+      const code = row?.code ?? "";
+      const doc = raw(`g${generation}_org_doc`);
+      // What a writer of an earlier version (no key) would leave behind: the row somewhere else.
+      await store.db.run(sql`UPDATE ${doc} SET key = key + 1000000000000000000 WHERE code = ${code}`);
+      expect((await store.checkIntegrity()).problems).toContain(
+        "FHIR bytes under another key than their code's: 1",
+      );
+      await store.db.run(sql`UPDATE ${doc} SET key = key - 1000000000000000000 WHERE code = ${code}`);
       expect(await store.checkIntegrity()).toMatchObject({ ok: true });
     });
 

@@ -2,6 +2,7 @@ import type { Database, HeldLock, PreparedQuery } from "./db/database.js";
 import { PostgresDatabase, type PostgresOptions } from "./db/postgres.js";
 import {
   baseDdl,
+  codeKeySql,
   docStagingDdl,
   docStagingTable,
   type GenerationTable,
@@ -160,7 +161,7 @@ export class MirrorStore implements MirrorReader {
   readonly #clock: () => Date;
   readonly #readOrg: PreparedQuery<OrgBytesRow>;
   /** SQLite: one synchronous statement answering `version \t last_change \t json` as one text value. */
-  readonly #readOrgSync: ((code: unknown) => unknown) | undefined;
+  #readOrgSync: ((code: unknown) => unknown) | undefined;
   readonly #readTombstone: PreparedQuery<{ removed_at: string }>;
   readonly #totals = new Map<string, { version: string; total: number }>();
   readonly #pages = new Map<string, { version: string; rows: OrgRow[]; bytes: number }>();
@@ -173,16 +174,7 @@ export class MirrorStore implements MirrorReader {
     this.#clock = clock;
     const readOrg = sql`SELECT ${jsonText(db.dialect, "json")} AS json, version, last_change FROM org_doc WHERE code = ${new Slot(0)}`;
     this.#readOrg = db.prepare("read_org", readOrg);
-    // The hot path reads one text value: better-sqlite3 builds a row object or array for several columns at a
-    // cost comparable to the lookup itself. A version id and a date never hold a tab. It finds the row by its
-    // rowid, the code's integer key (one B-tree descent).
-    this.#readOrgSync =
-      db instanceof SqliteDatabase
-        ? db.prepareSync(
-            sql`SELECT version || char(9) || last_change || char(9) || ${jsonText("sqlite", "json")} FROM org_doc WHERE key = ${new Slot(0)}`,
-            { pluck: true },
-          )
-        : undefined;
+    this.#readOrgSync = keyedRead(db);
     this.#readState = db.prepare(
       "read_state",
       sql`SELECT key, value FROM mirror_meta WHERE key IN ('data_version', 'code_order')`,
@@ -191,6 +183,15 @@ export class MirrorStore implements MirrorReader {
       "read_tombstone",
       sql`SELECT removed_at FROM tombstone WHERE code = ${new Slot(0)}`,
     );
+  }
+
+  /**
+   * Prepares the SQLite hot path again (after a load switched generations: a store opened with
+   * `allowOutdatedSchema` on an older layout reads by code until then).
+   * @internal
+   */
+  refreshReadPath(): void {
+    this.#readOrgSync = keyedRead(this.db);
   }
 
   /** The store's clock, in epoch milliseconds. */
@@ -221,6 +222,7 @@ export class MirrorStore implements MirrorReader {
   }
 
   async #readSlow(id: string): Promise<ReadResult> {
+    // Reached with a SQLite hot path only when it found nothing (or the code has no key).
     const row = this.#readOrgSync === undefined ? await this.#readOrg.get([id]) : undefined;
     if (row !== undefined) {
       return {
@@ -693,6 +695,16 @@ export class MirrorStore implements MirrorReader {
         "FHIR bytes without an organisation",
         sql`SELECT count(*) AS n FROM org_doc d WHERE NOT EXISTS (SELECT 1 FROM org o WHERE o.code = d.code)`,
       ],
+      ...(meta.schema_version === MIRROR_SCHEMA_VERSION
+        ? ([
+            [
+              // A row written without its key (by a process of an earlier version still running after an
+              // upgrade) would never be found by a read.
+              "FHIR bytes under another key than their code's",
+              sql`SELECT count(*) AS n FROM org_doc WHERE key <> ${raw(codeKeySql(this.db.dialect, "code"))}`,
+            ],
+          ] satisfies [string, SqlFragment][])
+        : []),
       [
         "organisations without a name row",
         sql`SELECT count(*) AS n FROM org o WHERE NOT EXISTS (SELECT 1 FROM org_name n WHERE n.code = o.code AND n.kind = 0)`,
@@ -1034,6 +1046,7 @@ export class GenerationWriter {
       return old;
     });
     this.#closed = true;
+    store.refreshReadPath();
     await this.#endBulk();
     await store.dropAbandonedGenerations();
     return { organisations: this.#count, previous };
@@ -1096,17 +1109,19 @@ export async function openMirror(options: OpenMirrorOptions): Promise<MirrorStor
     db = pgdb;
   }
   try {
-    await initialise(db, clock);
+    // An outdated store opened to be reloaded is left as it is: the load replaces its generation anyway, and
+    // an upgrade that failed would leave no way to open it.
+    await initialise(db, clock, { upgrade: options.allowOutdatedSchema !== true });
     if (options.allowOutdatedSchema !== true) {
       await refuseOutdated(db);
     }
+    return new MirrorStore(db, clock);
   } catch (error) {
     await db.close().catch(() => undefined);
     throw error instanceof MirrorError
       ? error
       : new MirrorError("store-unavailable", "cannot initialise the mirror", { cause: error });
   }
-  return new MirrorStore(db, clock);
 }
 
 /** Throws `store-outdated` when the active generation was built with another table layout. */
@@ -1124,7 +1139,11 @@ async function refuseOutdated(db: Database): Promise<void> {
   }
 }
 
-async function initialise(db: Database, clock: () => Date): Promise<void> {
+async function initialise(
+  db: Database,
+  clock: () => Date,
+  options: { readonly upgrade: boolean },
+): Promise<void> {
   if (db instanceof SqliteDatabase && db.connection.readonly) {
     return;
   }
@@ -1146,7 +1165,7 @@ async function initialise(db: Database, clock: () => Date): Promise<void> {
     throw new MirrorError("sync-in-progress", "timed out waiting for the mirror's writer lock");
   }
   try {
-    const store = new MirrorStoreBootstrap(db, clock);
+    const store = new MirrorStoreBootstrap(db, clock, options.upgrade);
     await store.run();
   } finally {
     await lock.release();
@@ -1156,9 +1175,11 @@ async function initialise(db: Database, clock: () => Date): Promise<void> {
 class MirrorStoreBootstrap {
   readonly #db: Database;
   readonly #clock: () => Date;
-  constructor(db: Database, clock: () => Date) {
+  readonly #upgradeLayout: boolean;
+  constructor(db: Database, clock: () => Date, upgradeLayout: boolean) {
     this.#db = db;
     this.#clock = clock;
+    this.#upgradeLayout = upgradeLayout;
   }
 
   /** Upgrades an {@link UPGRADABLE_SCHEMA_VERSIONS} store in place (one transaction; the caller holds the lock). */
@@ -1191,7 +1212,7 @@ class MirrorStoreBootstrap {
       await db.run(sql`DELETE FROM mirror_generation WHERE id = ${row.id}`);
     }
     if (active !== undefined) {
-      await this.#upgrade(active);
+      if (this.#upgradeLayout) await this.#upgrade(active);
       return;
     }
     // A fresh store: an empty generation 0 so that every view exists.
@@ -1211,6 +1232,25 @@ class MirrorStoreBootstrap {
         sql`INSERT INTO mirror_meta (key, value) VALUES ('schema_version', ${MIRROR_SCHEMA_VERSION})`,
       );
     });
+  }
+}
+
+/**
+ * SQLite's read hot path: one synchronous statement answering one text value (better-sqlite3 builds a row object
+ * or array for several columns at a cost comparable to the lookup itself; a version id and a date never hold a
+ * tab), finding the row by its rowid, the code's integer key (one B-tree descent). Undefined on PostgreSQL, and
+ * on a generation of an older layout (no `key`; opened with `allowOutdatedSchema` to be reloaded), which is
+ * read by code instead.
+ */
+function keyedRead(db: Database): ((key: unknown) => unknown) | undefined {
+  if (!(db instanceof SqliteDatabase)) return undefined;
+  try {
+    return db.prepareSync(
+      sql`SELECT version || char(9) || last_change || char(9) || ${jsonText("sqlite", "json")} FROM org_doc WHERE key = ${new Slot(0)}`,
+      { pluck: true },
+    );
+  } catch {
+    return undefined;
   }
 }
 

@@ -85,7 +85,7 @@ export function upgradeDdl(dialect: Dialect, generation: number, from: string): 
   if (dialect === "sqlite") {
     statements.push(
       createTableDdl(dialect, `${doc}_sorted`, GENERATION_TABLES.org_doc, true),
-      `INSERT INTO ${doc}_sorted (${columns}) SELECT ${codeKeySql(dialect, "code")}, code, json, version, last_change FROM ${doc} ORDER BY code`,
+      `INSERT INTO ${doc}_sorted (${columns}) SELECT ${codeKeySql(dialect, "code")}, code, json, version, last_change FROM ${doc} ORDER BY 1`,
       `DROP TABLE ${doc}`,
       `ALTER TABLE ${doc}_sorted RENAME TO ${doc}`,
     );
