@@ -999,8 +999,9 @@ export class GenerationWriter {
 
   /**
    * Builds the keys and indexes (an organisation or relationship added twice is refused here, `invalid-input`
-   * naming it; {@link abort} then drops the generation), then in one transaction: tombstones codes that vanished since the previous generation,
-   * points the views at this generation, records release, load time and watermark. Finally drops the old tables.
+   * naming it; {@link abort} then drops the generation), then in one transaction: tombstones codes that
+   * vanished since the previous generation, points the views at this generation, records release, load time
+   * and watermark. Finally drops the old tables.
    */
   async commit(
     options: { watermark?: string } = {},

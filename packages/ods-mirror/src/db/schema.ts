@@ -194,17 +194,13 @@ export function tableName(generation: number, table: GenerationTable | "name_fts
   return `g${generation}_${table}`;
 }
 
+const COLUMN_TYPES: Record<Dialect, Record<ColumnType, string>> = {
+  sqlite: { text: "TEXT", int: "INTEGER", int64: "INTEGER", bytes: "BLOB" },
+  postgres: { text: 'text COLLATE "C"', int: "integer", int64: "bigint", bytes: "bytea" },
+};
+
 function columnType(dialect: Dialect, type: ColumnType): string {
-  if (dialect === "sqlite") {
-    return type === "text" ? "TEXT" : type === "int" || type === "int64" ? "INTEGER" : "BLOB";
-  }
-  return type === "text"
-    ? 'text COLLATE "C"'
-    : type === "int"
-      ? "integer"
-      : type === "int64"
-        ? "bigint"
-        : "bytea";
+  return COLUMN_TYPES[dialect][type];
 }
 
 /** DDL of the tables shared by every generation (idempotent). */
